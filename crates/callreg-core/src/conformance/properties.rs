@@ -1,0 +1,190 @@
+//! Invariants checked over generated inputs and under real threads. Each case takes a
+//! constructor, since every generated input needs a fresh store.
+
+use super::kit::Portal;
+use crate::phone::PhoneKey;
+use crate::register::RegisterRequest;
+use crate::store::CrmStore;
+use crate::types::{CallType, EntityRef, UserRef};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use std::collections::{HashMap, HashSet};
+
+/// The property cases, for [`conformance_tests!`](crate::conformance_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_property_cases {
+    ($make_store:expr) => {
+        $crate::__conformance_module!(constructor properties, $make_store, [
+            any_format_finds_the_same_owner,
+            registrations_never_duplicate_leads_or_calls,
+            concurrent_registrations_create_one_lead_per_number,
+        ]);
+    };
+}
+
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
+}
+
+/// Formats of a Russian number `+7 <area> <subscriber>` (matching.md's list).
+fn russian_formats(area: &str, sub: &str) -> Vec<String> {
+    let (a, b, c) = (&sub[..3], &sub[3..5], &sub[5..7]);
+    vec![
+        format!("+7{area}{sub}"),
+        format!("7{area}{sub}"),
+        format!("8{area}{sub}"),
+        format!("8 ({area}) {a}-{b}-{c}"),
+        format!("+7 ({area}) {a} {b} {c}"),
+        format!("007 {area} {sub}"),
+        format!("810 7 {area} {sub}"),
+        format!("tel:+7-{area}-{a}-{b}-{c}"),
+        format!("+7 {area} {a}-{b}-{c} ext. 12"),
+        format!("{area}{sub}"),
+    ]
+}
+
+fn russian_number() -> impl Strategy<Value = (String, String)> {
+    ("[3489][0-9]{2}", "[1-9][0-9]{6}")
+}
+
+/// (a) A contact stored in any format of a number is found from any other format of it.
+pub fn any_format_finds_the_same_owner<S: CrmStore>(make: &dyn Fn() -> S) {
+    let strategy = (russian_number(), 0usize..10, 0usize..10);
+    let result = runner(24).run(&strategy, |((area, sub), stored, called)| {
+        let formats = russian_formats(&area, &sub);
+        let portal = Portal::new(make());
+        let contact = portal.given_contact("Owner", &[formats[stored].as_str()]);
+        let call = portal.registered(&RegisterRequest::incoming(1, formats[called].clone()));
+        prop_assert_eq!(call.primary, Some(EntityRef::contact(contact)), "stored {} called {}", &formats[stored], &formats[called]);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    number: usize,
+    format: usize,
+    crm_create: bool,
+    external_id: Option<u8>,
+    outgoing: bool,
+    advance_minutes: i64,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (0usize..4, 0usize..10, any::<bool>(), proptest::option::of(0u8..4), any::<bool>(), 0i64..20).prop_map(
+        |(number, format, crm_create, external_id, outgoing, advance_minutes)| Step {
+            number,
+            format,
+            crm_create,
+            external_id,
+            outgoing,
+            advance_minutes,
+        },
+    )
+}
+
+/// (b) No sequence of registrations yields two leads for one E.164 key or two active calls
+/// for one `EXTERNAL_CALL_ID`.
+pub fn registrations_never_duplicate_leads_or_calls<S: CrmStore>(make: &dyn Fn() -> S) {
+    let numbers = [("495", "1234567"), ("812", "7654321"), ("906", "2195047"), ("843", "1112233")];
+    let strategy = proptest::collection::vec(step(), 1..40);
+    let result = runner(24).run(&strategy, |steps| {
+        let portal = Portal::new(make());
+        for step in &steps {
+            portal.advance_minutes(step.advance_minutes);
+            let (area, sub) = numbers[step.number];
+            let number = russian_formats(area, sub)[step.format].clone();
+            let call_type = if step.outgoing { CallType::Outgoing } else { CallType::Incoming };
+            let mut request = RegisterRequest::new(UserRef::Id(1), number, call_type).crm_create(step.crm_create);
+            request.external_call_id = step.external_id.map(|e| format!("ext-{e}"));
+            portal.register(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            check_one_lead_per_key(&portal)?;
+            let mut seen = HashSet::new();
+            for call in portal.active_calls() {
+                if let Some(ext) = &call.external_call_id {
+                    prop_assert!(seen.insert((call.app_id.clone(), ext.clone())), "two active calls with {}", ext);
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+fn check_one_lead_per_key<S: CrmStore>(portal: &Portal<S>) -> Result<(), TestCaseError> {
+    let mut owners: HashMap<PhoneKey, u64> = HashMap::new();
+    for id in portal.leads() {
+        for phone in portal.lead(id).phones {
+            if let Some(key) = phone.key
+                && let Some(other) = owners.insert(key.clone(), id)
+            {
+                prop_assert_eq!(other, id, "two leads for {}", key);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 8 threads register the same 50 unknown numbers 20 times each with `CRM_CREATE`:
+/// with a distinct `EXTERNAL_CALL_ID` per registration, exactly 50 leads and 8,000 calls;
+/// with one shared `EXTERNAL_CALL_ID` per number, 50 leads and 50 calls.
+pub fn concurrent_registrations_create_one_lead_per_number<S: CrmStore>(make: &dyn Fn() -> S) {
+    const THREADS: usize = 8;
+    const NUMBERS: usize = 50;
+    const ROUNDS: usize = 20;
+    for shared_external_id in [false, true] {
+        let portal = Portal::new(make());
+        let engine = &portal.engine;
+        let call_ids: Vec<Vec<(usize, String)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..THREADS)
+                .map(|thread| {
+                    scope.spawn(move || {
+                        let mut ids = Vec::new();
+                        for round in 0..ROUNDS {
+                            for n in 0..NUMBERS {
+                                let external_id = if shared_external_id {
+                                    format!("shared-{n}")
+                                } else {
+                                    format!("t{thread}-r{round}-n{n}")
+                                };
+                                let number = format!("+7 900 100-{:02}-{:02}", n / 10, n % 10 + 10);
+                                let request =
+                                    RegisterRequest::incoming(1, number).crm_create(true).external_call_id(external_id);
+                                match engine.register(&crate::Auth::webhook(1), &request) {
+                                    Ok(call) => ids.push((n, call.call_id.as_str().to_string())),
+                                    Err(e) => panic!("register failed under concurrency: {e}"),
+                                }
+                            }
+                        }
+                        ids
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap_or_else(|_| panic!("worker panicked"))).collect()
+        });
+        let leads = portal.leads();
+        assert_eq!(leads.len(), NUMBERS, "one lead per number (shared id: {shared_external_id})");
+        let calls = portal.active_calls();
+        let expected_calls = if shared_external_id { NUMBERS } else { THREADS * ROUNDS * NUMBERS };
+        assert_eq!(calls.len(), expected_calls);
+        let mut lead_of_number: HashMap<String, HashSet<Option<EntityRef>>> = HashMap::new();
+        for call in &calls {
+            lead_of_number.entry(call.caller_key.clone()).or_default().insert(call.primary());
+        }
+        assert_eq!(lead_of_number.len(), NUMBERS);
+        assert!(lead_of_number.values().all(|owners| owners.len() == 1), "every call of a number binds the same lead");
+        if shared_external_id {
+            let mut per_number: HashMap<usize, HashSet<String>> = HashMap::new();
+            for (n, id) in call_ids.into_iter().flatten() {
+                per_number.entry(n).or_default().insert(id);
+            }
+            assert!(per_number.values().all(|ids| ids.len() == 1), "all registrations of a number got one CALL_ID");
+        }
+    }
+}

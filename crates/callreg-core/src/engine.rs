@@ -1,0 +1,452 @@
+//! The engine: configuration, the number normalizer, the clock and a store, with every
+//! command run as one store transaction.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::EngineConfig;
+use crate::error::CallregError;
+use crate::model::{
+    ActiveCall, Company, Contact, Deal, Lead, OutboxEvent, Phone, Source, TelephonyPermission,
+    User,
+};
+use crate::phone::PhoneNormalizer;
+use crate::records::RecordFetcher;
+use crate::store::{CrmStore, StoreTx};
+use crate::types::{EntityRef, EntityType, UserId};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The call registration engine over a store `S`. Share it between threads behind an `Arc`.
+///
+/// ```
+/// # fn demo<S: callreg_core::CrmStore>(store: S) -> Result<(), callreg_core::CallregError> {
+/// use callreg_core::{Auth, Engine, EngineConfig, RegisterRequest};
+/// let engine = Engine::new(store, EngineConfig::default())?;
+/// let call = engine.register(
+///     &Auth::webhook(1),
+///     &RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true),
+/// )?;
+/// assert!(call.created_lead.is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Engine<S> {
+    store: S,
+    config: EngineConfig,
+    phones: PhoneNormalizer,
+    clock: Arc<dyn Clock>,
+    record_fetcher: Option<Arc<dyn RecordFetcher>>,
+}
+
+/// The metadata key marking a store as seeded with a new portal's defaults.
+const SEEDED_KEY: &str = "portal.seeded";
+
+/// The CRM sources of a new portal (`crm.status.list`, `ENTITY_ID = SOURCE`).
+const DEFAULT_SOURCES: [(&str, &str); 10] = [
+    ("CALL", "Call"),
+    ("EMAIL", "E-Mail"),
+    ("WEB", "Website"),
+    ("ADVERTISING", "Advertising"),
+    ("PARTNER", "Existing client"),
+    ("RECOMMENDATION", "By recommendation"),
+    ("TRADE_SHOW", "Show/exhibition"),
+    ("WEBFORM", "CRM form"),
+    ("CALLBACK", "Callback"),
+    ("OTHER", "Other"),
+];
+
+impl<S: CrmStore> Engine<S> {
+    /// An engine on `store` with the system clock. A store never used before is given what a
+    /// new Bitrix24 portal has: user 1, an active administrator, and the default CRM sources.
+    /// The phone parser's metadata is loaded here, not on the first call.
+    pub fn new(store: S, config: EngineConfig) -> Result<Self, CallregError> {
+        Self::with_clock(store, config, Arc::new(SystemClock))
+    }
+
+    /// An engine reading the time from `clock`.
+    pub fn with_clock(
+        store: S,
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CallregError> {
+        let phones = PhoneNormalizer::new(config.default_region);
+        let engine = Engine { store, config, phones, clock, record_fetcher: None };
+        engine.seed_new_portal()?;
+        Ok(engine)
+    }
+
+    /// Lets `attachRecord` download records given by URL with `fetcher`.
+    pub fn with_record_fetcher(mut self, fetcher: Arc<dyn RecordFetcher>) -> Self {
+        self.record_fetcher = Some(fetcher);
+        self
+    }
+
+    /// The host's record fetcher, if one was supplied.
+    pub fn record_fetcher(&self) -> Option<&dyn RecordFetcher> {
+        self.record_fetcher.as_deref()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The number normalizer (default region from the configuration).
+    pub fn phones(&self) -> &PhoneNormalizer {
+        &self.phones
+    }
+
+    /// The engine's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Runs `command` in one store transaction: committed when it returns `Ok`, rolled back
+    /// (nothing stored) when it returns `Err`.
+    pub(crate) fn in_transaction<T>(
+        &self,
+        command: impl FnOnce(&mut dyn StoreTx) -> Result<T, CallregError>,
+    ) -> Result<T, CallregError> {
+        let mut tx = self.store.begin()?;
+        let value = command(tx.as_mut())?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    fn seed_new_portal(&self) -> Result<(), CallregError> {
+        let now = self.clock.now();
+        self.in_transaction(|tx| {
+            if tx.meta(SEEDED_KEY)?.is_some() {
+                return Ok(());
+            }
+            let admin = NewUser { name: "Admin".into(), admin: true, ..NewUser::default() };
+            tx.insert_user(&self.user_record(UserId(1), &admin))?;
+            for (sort, (id, name)) in DEFAULT_SOURCES.iter().enumerate() {
+                let sort = u32::try_from(sort * 10 + 10).unwrap_or(u32::MAX);
+                tx.upsert_source(&Source { id: (*id).into(), name: (*name).into(), sort })?;
+            }
+            Ok(tx.set_meta(SEEDED_KEY, &now.to_rfc3339())?)
+        })
+    }
+
+    // ---- setting up the CRM ------------------------------------------------------------
+
+    /// Phones as stored: each value with its matching key.
+    pub fn phones_with_keys(&self, phones: &[PhoneInput]) -> Vec<Phone> {
+        phones
+            .iter()
+            .map(|p| Phone {
+                value: p.value.clone(),
+                value_type: p.value_type.clone(),
+                key: self.phones.key(&p.value),
+            })
+            .collect()
+    }
+
+    fn user_record(&self, id: UserId, user: &NewUser) -> User {
+        let mut phones = Vec::new();
+        for (value_type, value) in [
+            ("WORK_PHONE", &user.work_phone),
+            ("PERSONAL_PHONE", &user.personal_phone),
+            ("PERSONAL_MOBILE", &user.personal_mobile),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                phones.push(Phone {
+                    value: value.to_string(),
+                    value_type: value_type.to_string(),
+                    key: self.phones.key(value),
+                });
+            }
+        }
+        User {
+            id,
+            active: user.active,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            last_name: user.last_name.clone(),
+            inner_phone: user
+                .inner_phone
+                .as_deref()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                .filter(|p| !p.is_empty()),
+            phones,
+            admin: user.admin,
+            permissions: user.permissions.clone(),
+        }
+    }
+
+    /// Adds an employee (Bitrix's `user.add`); returns the new id.
+    pub fn add_user(&self, user: &NewUser) -> Result<UserId, CallregError> {
+        let record = self.user_record(UserId(0), user);
+        self.in_transaction(|tx| Ok(tx.insert_user(&record)?))
+    }
+
+    /// Adds a contact; its phones are normalized and indexed. Returns the new id.
+    pub fn add_contact(&self, contact: &NewContact) -> Result<u64, CallregError> {
+        let now = self.clock.now();
+        let record = Contact {
+            id: 0,
+            name: contact.name.clone(),
+            last_name: contact.last_name.clone(),
+            company_id: contact.company_id,
+            assigned_by: contact.assigned_by.unwrap_or(UserId(1)),
+            phones: self.phones_with_keys(&contact.phones),
+            created: now,
+            modified: now,
+        };
+        self.in_transaction(|tx| Ok(tx.insert_contact(&record)?))
+    }
+
+    /// Adds a company; returns the new id.
+    pub fn add_company(&self, company: &NewCompany) -> Result<u64, CallregError> {
+        let now = self.clock.now();
+        let record = Company {
+            id: 0,
+            title: company.title.clone(),
+            assigned_by: company.assigned_by.unwrap_or(UserId(1)),
+            phones: self.phones_with_keys(&company.phones),
+            created: now,
+            modified: now,
+        };
+        self.in_transaction(|tx| Ok(tx.insert_company(&record)?))
+    }
+
+    /// Adds a lead (status `NEW` unless given, source `OTHER` unless given); returns the new id.
+    pub fn add_lead(&self, lead: &NewLead) -> Result<u64, CallregError> {
+        let now = self.clock.now();
+        let record = Lead {
+            id: 0,
+            title: lead.title.clone(),
+            name: lead.name.clone(),
+            status_id: lead.status_id.clone().unwrap_or_else(|| "NEW".into()),
+            source_id: lead.source_id.clone().unwrap_or_else(|| "OTHER".into()),
+            source_description: String::new(),
+            assigned_by: lead.assigned_by.unwrap_or(UserId(1)),
+            phones: self.phones_with_keys(&lead.phones),
+            created: now,
+            modified: now,
+        };
+        self.in_transaction(|tx| Ok(tx.insert_lead(&record)?))
+    }
+
+    /// Adds a deal (stage `NEW` unless given); returns the new id.
+    pub fn add_deal(&self, deal: &NewDeal) -> Result<u64, CallregError> {
+        let now = self.clock.now();
+        let record = Deal {
+            id: 0,
+            title: deal.title.clone(),
+            contact_id: deal.contact_id,
+            company_id: deal.company_id,
+            stage_id: deal.stage_id.clone().unwrap_or_else(|| "NEW".into()),
+            assigned_by: deal.assigned_by.unwrap_or(UserId(1)),
+            created: now,
+            modified: now,
+        };
+        self.in_transaction(|tx| Ok(tx.insert_deal(&record)?))
+    }
+
+    /// Adds a CRM source (or renames an existing one).
+    pub fn add_source(&self, id: &str, name: &str) -> Result<(), CallregError> {
+        let source = Source { id: id.into(), name: name.into(), sort: 1000 };
+        self.in_transaction(|tx| Ok(tx.upsert_source(&source)?))
+    }
+
+    /// Puts a number on the exclusion list: it is never matched and never auto-created.
+    /// Returns `false` (and stores nothing) when the number has no digits.
+    pub fn add_exclusion(&self, number: &str) -> Result<bool, CallregError> {
+        let Some(key) = self.phones.key(number) else {
+            return Ok(false);
+        };
+        self.in_transaction(|tx| {
+            tx.insert_exclusion(&key)?;
+            Ok(true)
+        })
+    }
+
+    // ---- reading -----------------------------------------------------------------------
+
+    /// Runs a read-only query in its own transaction.
+    pub fn read<T>(
+        &self,
+        query: impl FnOnce(&mut dyn StoreTx) -> Result<T, crate::store::StoreError>,
+    ) -> Result<T, CallregError> {
+        self.in_transaction(|tx| Ok(query(tx)?))
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: UserId) -> Result<Option<User>, CallregError> {
+        self.read(|tx| tx.user(id))
+    }
+
+    /// The contact with this id.
+    pub fn contact(&self, id: u64) -> Result<Option<Contact>, CallregError> {
+        self.read(|tx| tx.contact(id))
+    }
+
+    /// The company with this id.
+    pub fn company(&self, id: u64) -> Result<Option<Company>, CallregError> {
+        self.read(|tx| tx.company(id))
+    }
+
+    /// The lead with this id.
+    pub fn lead(&self, id: u64) -> Result<Option<Lead>, CallregError> {
+        self.read(|tx| tx.lead(id))
+    }
+
+    /// The deal with this id.
+    pub fn deal(&self, id: u64) -> Result<Option<Deal>, CallregError> {
+        self.read(|tx| tx.deal(id))
+    }
+
+    /// Ids of every record of a type.
+    pub fn entity_ids(&self, kind: EntityType) -> Result<Vec<u64>, CallregError> {
+        self.read(|tx| tx.list_entities(kind))
+    }
+
+    /// Every CRM record (contact, company, lead) with a phone matching `number` exactly by key.
+    pub fn entities_with_number(&self, number: &str) -> Result<Vec<EntityRef>, CallregError> {
+        let Some(key) = self.phones.key(number) else {
+            return Ok(Vec::new());
+        };
+        self.read(|tx| tx.find_entities_by_phone_key(&key))
+    }
+
+    /// Every active (registered, unfinished) call.
+    pub fn active_calls(&self) -> Result<Vec<ActiveCall>, CallregError> {
+        self.read(|tx| tx.list_active_calls())
+    }
+
+    /// Up to `limit` pending outbox events, oldest first.
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, CallregError> {
+        self.read(|tx| tx.pending_events(limit))
+    }
+
+    /// Acknowledges (removes) delivered events; returns how many were removed.
+    pub fn acknowledge_events(&self, ids: &[u64]) -> Result<usize, CallregError> {
+        self.in_transaction(|tx| Ok(tx.delete_events(ids)?))
+    }
+}
+
+/// A phone as given to `add_*`: the value and its `VALUE_TYPE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneInput {
+    /// The number as typed.
+    pub value: String,
+    /// `WORK`, `MOBILE`, `HOME`, ...
+    pub value_type: String,
+}
+
+impl PhoneInput {
+    /// A `WORK` phone.
+    pub fn work(value: impl Into<String>) -> Self {
+        PhoneInput { value: value.into(), value_type: "WORK".into() }
+    }
+    /// A `MOBILE` phone.
+    pub fn mobile(value: impl Into<String>) -> Self {
+        PhoneInput { value: value.into(), value_type: "MOBILE".into() }
+    }
+}
+
+/// A new employee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// `ACTIVE` (default true).
+    pub active: bool,
+    /// `EMAIL`.
+    pub email: String,
+    /// `NAME`.
+    pub name: String,
+    /// `LAST_NAME`.
+    pub last_name: String,
+    /// `UF_PHONE_INNER` (only its digits are kept).
+    pub inner_phone: Option<String>,
+    /// `WORK_PHONE`.
+    pub work_phone: Option<String>,
+    /// `PERSONAL_PHONE`.
+    pub personal_phone: Option<String>,
+    /// `PERSONAL_MOBILE`.
+    pub personal_mobile: Option<String>,
+    /// Administrator (holds every permission).
+    pub admin: bool,
+    /// Telephony permissions.
+    pub permissions: BTreeSet<TelephonyPermission>,
+}
+
+impl Default for NewUser {
+    fn default() -> Self {
+        NewUser {
+            active: true,
+            email: String::new(),
+            name: String::new(),
+            last_name: String::new(),
+            inner_phone: None,
+            work_phone: None,
+            personal_phone: None,
+            personal_mobile: None,
+            admin: false,
+            permissions: BTreeSet::new(),
+        }
+    }
+}
+
+/// A new contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewContact {
+    /// `NAME`.
+    pub name: String,
+    /// `LAST_NAME`.
+    pub last_name: String,
+    /// `COMPANY_ID`.
+    pub company_id: Option<u64>,
+    /// `ASSIGNED_BY_ID` (default user 1).
+    pub assigned_by: Option<UserId>,
+    /// `PHONE`.
+    pub phones: Vec<PhoneInput>,
+}
+
+/// A new company.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCompany {
+    /// `TITLE`.
+    pub title: String,
+    /// `ASSIGNED_BY_ID` (default user 1).
+    pub assigned_by: Option<UserId>,
+    /// `PHONE`.
+    pub phones: Vec<PhoneInput>,
+}
+
+/// A new lead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewLead {
+    /// `TITLE`.
+    pub title: String,
+    /// `NAME`.
+    pub name: String,
+    /// `STATUS_ID` (default `NEW`).
+    pub status_id: Option<String>,
+    /// `SOURCE_ID` (default `OTHER`).
+    pub source_id: Option<String>,
+    /// `ASSIGNED_BY_ID` (default user 1).
+    pub assigned_by: Option<UserId>,
+    /// `PHONE`.
+    pub phones: Vec<PhoneInput>,
+}
+
+/// A new deal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDeal {
+    /// `TITLE`.
+    pub title: String,
+    /// `CONTACT_ID`.
+    pub contact_id: Option<u64>,
+    /// `COMPANY_ID`.
+    pub company_id: Option<u64>,
+    /// `STAGE_ID` (default `NEW`, active; `WON` / `LOSE` close it).
+    pub stage_id: Option<String>,
+    /// `ASSIGNED_BY_ID` (default user 1).
+    pub assigned_by: Option<UserId>,
+}

@@ -1,0 +1,162 @@
+//! A bounded cache of recent readings, in front of the metadata.
+//!
+//! Reading a number through the metadata costs microseconds (regular expressions behind the
+//! `phonenumber` crate's global lock); PBXes send the same few numbers again and again. The
+//! cache keeps two generations of at most `capacity / 2` entries each: when the current one
+//! is full it becomes the previous one and the oldest is dropped, and a hit in the previous
+//! generation moves back to the current one. Readings are pure functions of their key, so
+//! the cache never changes a result.
+
+use super::key::E164;
+use super::region::Region;
+use super::strip::Prepared;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+/// What a reading depends on, packed into one integer: the digits (at most
+/// [`MAX_DIGITS`](super::meta::MAX_DIGITS), so below 2^80) and their count (leading zeros
+/// matter), the `+`, the trunk marker position and the region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CacheKey(u128);
+
+impl CacheKey {
+    /// The key of a prepared number under a region; `None` when the digits are too many to
+    /// pack (such numbers are never read through the metadata anyway).
+    pub(crate) fn new(prepared: &Prepared, region: Region) -> Option<CacheKey> {
+        let digits = &prepared.digits;
+        if digits.len() > super::meta::MAX_DIGITS {
+            return None;
+        }
+        let value: u128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let marker = prepared.trunk_marker.map_or(31, |m| m.min(30)) as u128;
+        let code = region.as_str().as_bytes();
+        let region_bits = code.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+        let packed = value
+            | (digits.len() as u128) << 80
+            | u128::from(prepared.plus) << 85
+            | marker << 86
+            | region_bits << 91;
+        Some(CacheKey(packed))
+    }
+}
+
+/// The two generations.
+#[derive(Default)]
+struct Generations {
+    current: HashMap<CacheKey, Option<E164>>,
+    previous: HashMap<CacheKey, Option<E164>>,
+}
+
+/// A bounded map from [`CacheKey`] to the reading (`None`: not an E.164 number).
+pub(crate) struct ResultCache {
+    generation_size: usize,
+    inner: Mutex<Generations>,
+}
+
+impl ResultCache {
+    /// A cache of at most `capacity` entries; `0` disables it.
+    pub(crate) fn new(capacity: usize) -> ResultCache {
+        ResultCache { generation_size: capacity / 2, inner: Mutex::new(Generations::default()) }
+    }
+
+    /// The lock; a panic elsewhere while holding it cannot leave the maps inconsistent, so a
+    /// poisoned lock is simply taken over.
+    fn lock(&self) -> MutexGuard<'_, Generations> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached reading, if any.
+    pub(crate) fn get(&self, key: CacheKey) -> Option<Option<E164>> {
+        if self.generation_size == 0 {
+            return None;
+        }
+        let mut inner = self.lock();
+        if let Some(&hit) = inner.current.get(&key) {
+            return Some(hit);
+        }
+        let hit = inner.previous.remove(&key)?;
+        Self::insert_locked(&mut inner, self.generation_size, key, hit);
+        Some(hit)
+    }
+
+    /// Remembers a reading.
+    pub(crate) fn insert(&self, key: CacheKey, value: Option<E164>) {
+        if self.generation_size == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        Self::insert_locked(&mut inner, self.generation_size, key, value);
+    }
+
+    fn insert_locked(inner: &mut Generations, generation_size: usize, key: CacheKey, value: Option<E164>) {
+        if inner.current.len() >= generation_size {
+            inner.previous = std::mem::take(&mut inner.current);
+        }
+        inner.current.insert(key, value);
+    }
+
+    /// How many readings are kept.
+    pub(crate) fn len(&self) -> usize {
+        let inner = self.lock();
+        inner.current.len() + inner.previous.len()
+    }
+}
+
+impl fmt::Debug for ResultCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResultCache")
+            .field("capacity", &(self.generation_size * 2))
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::strip::prepare;
+
+    fn key(raw: &str, region: Region) -> CacheKey {
+        prepare(raw).and_then(|p| CacheKey::new(&p, region)).expect("packable")
+    }
+
+    #[test]
+    fn keys_tell_apart_what_readings_depend_on() {
+        let base = key("0301234567", Region::DE);
+        assert_ne!(base, key("301234567", Region::DE), "leading zero");
+        assert_ne!(base, key("+0301234567", Region::DE), "plus");
+        assert_ne!(base, key("0301234567", Region::RU), "region");
+        assert_ne!(key("+49(0)301234567", Region::DE), key("+490301234567", Region::DE), "marker");
+        assert_eq!(base, key("030 123-45-67", Region::DE), "separators do not matter");
+        let longest = "9".repeat(crate::phone::meta::MAX_DIGITS);
+        assert!(prepare(&longest).and_then(|p| CacheKey::new(&p, Region::RU)).is_some());
+        let too_long = "9".repeat(crate::phone::meta::MAX_DIGITS + 1);
+        assert!(prepare(&too_long).and_then(|p| CacheKey::new(&p, Region::RU)).is_none());
+    }
+
+    #[test]
+    fn bounded_and_two_generations() {
+        let cache = ResultCache::new(4);
+        let k = |n: u32| key(&n.to_string(), Region::RU);
+        for n in 0..10 {
+            cache.insert(k(n), None);
+            assert!(cache.len() <= 4);
+        }
+        assert_eq!(cache.get(k(0)), None, "evicted");
+        // 8 and 9 are current, 6 and 7 previous; a hit on 7 brings it back (and rotates).
+        assert_eq!(cache.get(k(7)), Some(None));
+        assert_eq!(cache.get(k(6)), None, "dropped by the rotation");
+        for n in [7, 8, 9] {
+            assert_eq!(cache.get(k(n)), Some(None), "{n}");
+        }
+    }
+
+    #[test]
+    fn zero_capacity_disables() {
+        let cache = ResultCache::new(0);
+        cache.insert(key("112", Region::RU), None);
+        assert_eq!(cache.get(key("112", Region::RU)), None);
+        assert_eq!(cache.len(), 0);
+    }
+}

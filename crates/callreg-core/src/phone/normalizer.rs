@@ -1,0 +1,291 @@
+//! [`PhoneNormalizer`]: raw numbers to keys, under a default region.
+
+use super::cache::{CacheKey, ResultCache};
+use super::format;
+use super::key::{E164, PhoneKey};
+use super::meta::{self, MAX_DIGITS};
+use super::region::Region;
+use super::strip::{Prepared, prepare};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Default number of cached readings.
+const DEFAULT_CACHE_CAPACITY: usize = 8192;
+
+/// Turns raw numbers into [`PhoneKey`]s under a default region, and formats keys.
+///
+/// Thread-safe (`Send + Sync`) and meant to be built once and shared (behind an `Arc` or a
+/// reference): building it loads the number metadata. It holds the default region and a
+/// bounded cache of recent readings, which never changes a result.
+pub struct PhoneNormalizer {
+    default_region: Region,
+    cache: ResultCache,
+}
+
+impl PhoneNormalizer {
+    /// A normalizer for this default region; loads and warms the number metadata now (the
+    /// first load costs ~80 ms) rather than on the first call.
+    pub fn new(default_region: Region) -> Self {
+        Self::with_cache_capacity(default_region, DEFAULT_CACHE_CAPACITY)
+    }
+
+    /// Same as [`PhoneNormalizer::new`] with a cache of at most `capacity` readings (`0`: no
+    /// cache).
+    pub fn with_cache_capacity(default_region: Region, capacity: usize) -> Self {
+        meta::warm(default_region);
+        PhoneNormalizer { default_region, cache: ResultCache::new(capacity) }
+    }
+
+    /// The region numbers without a country code are read in.
+    pub fn default_region(&self) -> Region {
+        self.default_region
+    }
+
+    /// The key of a number as received from a PBX or typed into the CRM, read under the
+    /// default region (matching.md tier 1). `None` when the number has no digit at all.
+    pub fn key(&self, raw: &str) -> Option<PhoneKey> {
+        self.key_in_region(raw, self.default_region)
+    }
+
+    /// The key of a number read under another region (matching.md tier 2: the line's
+    /// country). `None` when the number has no digit at all.
+    ///
+    /// The number is an E.164 key when it reads as a full international number of 8 to 15
+    /// digits, else a `Digits` key of its stripped text without `+` (short codes, service
+    /// numbers with `*` or `#`, internal extensions, anything unreadable).
+    pub fn key_in_region(&self, raw: &str, region: Region) -> Option<PhoneKey> {
+        let prepared = prepare(raw)?;
+        if prepared.service {
+            return Some(PhoneKey::Digits(prepared.stripped));
+        }
+        Some(match self.read(&prepared, region) {
+            Some(e) => PhoneKey::E164(e),
+            None => PhoneKey::Digits(prepared.stripped),
+        })
+    }
+
+    /// Bitrix's criterion 2 (matching.md tier 2): the region of a line number read as an
+    /// international number (`+` added when missing), when it is a valid number.
+    /// `"74951234567"` gives RU; `"3"` and `"line-1"` give `None`.
+    pub fn region_of_line(&self, line_number: &str) -> Option<Region> {
+        let prepared = prepare(line_number)?;
+        if prepared.service || prepared.digits.len() > MAX_DIGITS {
+            return None;
+        }
+        let digits = drop_trunk_marker(&prepared, 1);
+        meta::international_key(&digits).and_then(meta::valid_region)
+    }
+
+    /// The number in international format for display and lead titles: `+7 495 123-45-67`,
+    /// `+7 812 123-45-67`, `+49 30 1234567`, `+1 650-253-0000` (libphonenumber's
+    /// INTERNATIONAL format). A `Digits` key is shown as it is.
+    pub fn format_international(&self, key: &PhoneKey) -> String {
+        match key {
+            PhoneKey::E164(e) => format::international(*e),
+            PhoneKey::Digits(d) => d.clone(),
+        }
+    }
+
+    /// The E.164 reading of a prepared (non-service) number: the rules that need no metadata
+    /// first, then the cache, then the metadata.
+    fn read(&self, prepared: &Prepared, region: Region) -> Option<E164> {
+        if let Some(e) = read_without_metadata(prepared, region) {
+            return Some(e);
+        }
+        let Some(key) = CacheKey::new(prepared, region) else {
+            return read_uncached(prepared, region);
+        };
+        if let Some(hit) = self.cache.get(key) {
+            return hit;
+        }
+        let read = read_uncached(prepared, region);
+        self.cache.insert(key, read);
+        read
+    }
+}
+
+impl fmt::Debug for PhoneNormalizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhoneNormalizer")
+            .field("default_region", &self.default_region)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+/// The fast path: the common shapes, read without the metadata (results are those of
+/// [`read_uncached`], which applies the same rules first).
+///
+/// * `+7` and ten digits, under any region;
+/// * under RU or KZ (calling code 7): `8` or `7` and ten digits is `+7` and the ten digits,
+///   whatever the area code (`8 812 ...`, `8 800 ...`: what `phonenumber` gets wrong);
+/// * under RU: ten digits starting with 3, 4, 8 or 9 is `+7` and those digits;
+/// * under BY: `80` and nine digits (trunk prefix `8`, then `0` and the area code) is `+375`
+///   and the nine digits, when they start with 1-7 or 9.
+fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
+    let d = prepared.digits.as_str();
+    let b = d.as_bytes();
+    let number = |prefix: u64, rest: &str| -> Option<E164> {
+        let rest_value: u64 = rest.parse().ok()?;
+        let scale = 10u64.checked_pow(u32::try_from(rest.len()).ok()?)?;
+        E164::from_u64(prefix.checked_mul(scale)?.checked_add(rest_value)?)
+    };
+    if prepared.plus {
+        return if prepared.trunk_marker.is_none() && b.len() == 11 && b[0] == b'7' { number(7, &d[1..]) } else { None };
+    }
+    match (region.as_str(), b.len(), b.first()) {
+        ("RU" | "KZ", 11, Some(b'7' | b'8')) => number(7, &d[1..]),
+        ("RU", 10, Some(b'3' | b'4' | b'8' | b'9')) => number(7, d),
+        ("BY", 11, Some(b'8')) if b[1] == b'0' && matches!(b[2], b'1'..=b'7' | b'9') => number(375, &d[2..]),
+        _ => None,
+    }
+}
+
+/// The full reading of a prepared (non-service) number under a region.
+///
+/// 1. `+`: the digits (a `(0)` trunk marker dropped) are an international number.
+/// 2. The shapes of [`read_without_metadata`].
+/// 3. An international prefix (`00`, `810`, `011`, the region's own): the rest (marker
+///    dropped) is an international number.
+/// 4. Else a national number of the region (see [`meta::national_key`]).
+pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164> {
+    if prepared.digits.len() > MAX_DIGITS {
+        return None;
+    }
+    if prepared.plus {
+        if let Some(e) = read_without_metadata(prepared, region) {
+            return Some(e);
+        }
+        return meta::international_key(&drop_trunk_marker(prepared, 1));
+    }
+    if let Some(e) = read_without_metadata(prepared, region) {
+        return Some(e);
+    }
+    if let Some(len) = meta::international_prefix_len(&prepared.digits, region) {
+        let digits = drop_trunk_marker(prepared, len + 1);
+        return meta::international_key(digits.get(len..)?);
+    }
+    meta::national_key(&prepared.digits, region)
+}
+
+/// The digits without the `0` of a `(0)` trunk marker, when the marker comes at or after
+/// digit `from` (that is, after the country code started).
+fn drop_trunk_marker(prepared: &Prepared, from: usize) -> Cow<'_, str> {
+    let digits = prepared.digits.as_str();
+    match prepared.trunk_marker {
+        Some(at) if at >= from && digits.as_bytes().get(at) == Some(&b'0') => {
+            let mut out = String::with_capacity(digits.len());
+            out.push_str(&digits[..at]);
+            out.push_str(&digits[at + 1..]);
+            Cow::Owned(out)
+        }
+        _ => Cow::Borrowed(digits),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ru() -> PhoneNormalizer {
+        PhoneNormalizer::new(Region::RU)
+    }
+
+    fn e164(text: &str) -> Option<PhoneKey> {
+        PhoneKey::from_storage(text)
+    }
+
+    #[test]
+    fn thread_safe() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<PhoneNormalizer>();
+    }
+
+    #[test]
+    fn fast_path_gives_canonical_numbers() {
+        // Every shape the fast path takes, for every first three digits: reading its result
+        // as an international number through the metadata gives it back.
+        for region in [Region::RU, Region::KZ, Region::BY] {
+            for area in 0..1000 {
+                for raw in [format!("8{area:03}5553535"), format!("7{area:03}5553535"), format!("{area:03}5553535"), format!("80{area:03}555353")] {
+                    let Some(prepared) = prepare(&raw) else { continue };
+                    let Some(fast) = read_without_metadata(&prepared, region) else { continue };
+                    let digits = fast.as_u64().to_string();
+                    assert_eq!(meta::international_key_by_metadata(&digits), Some(fast), "{raw} in {region}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn russian_numbers() {
+        let n = ru();
+        let moscow = e164("+74951234567");
+        for raw in ["+74951234567", "74951234567", "84951234567", "8 (495) 123-45-67", "4951234567", "007 495 1234567", "810 7 495 1234567", "8~10~7~495~1234567"] {
+            assert_eq!(n.key(raw), moscow, "{raw}");
+        }
+        for (raw, key) in [
+            ("+7 812 123-45-67", "+78121234567"),
+            ("8 812 123-45-67", "+78121234567"),
+            ("812 123 45 67", "+78121234567"),
+            ("8 800 555 35 35", "+78005553535"),
+            ("+7 800 555 35 35", "+78005553535"),
+            ("8 (843) 555-12-34", "+78435551234"),
+            ("+7 861 555 12 34", "+78615551234"),
+            ("89062195047", "+79062195047"),
+            ("9062195047", "+79062195047"),
+        ] {
+            assert_eq!(n.key(raw), e164(key), "{raw}");
+        }
+    }
+
+    #[test]
+    fn short_and_service_numbers_are_digits() {
+        let n = ru();
+        for (raw, digits) in [("112", "112"), ("0800", "0800"), ("+112", "112"), ("*100#", "*100"), ("101", "101"), ("8 800", "8800"), ("1234567890123456789", "1234567890123456789")] {
+            assert_eq!(n.key(raw), Some(PhoneKey::Digits(digits.into())), "{raw}");
+        }
+        assert_eq!(n.key("abc"), None);
+        assert_eq!(n.key(""), None);
+        assert_eq!(n.key("+ - ( )"), None);
+    }
+
+    #[test]
+    fn region_of_line() {
+        let n = ru();
+        assert_eq!(n.region_of_line("74951234567"), Some(Region::RU));
+        assert_eq!(n.region_of_line("+7 812 123-45-67"), Some(Region::RU));
+        assert_eq!(n.region_of_line("+49 30 1234567"), Some(Region::DE));
+        assert_eq!(n.region_of_line("375291234567"), Some(Region::BY));
+        assert_eq!(n.region_of_line("77011234567"), Some(Region::KZ));
+        assert_eq!(n.region_of_line("3"), None);
+        assert_eq!(n.region_of_line("line-1"), None);
+        assert_eq!(n.region_of_line(""), None);
+        assert_eq!(n.region_of_line("70001234567"), None, "not a valid number");
+    }
+
+    #[test]
+    fn cache_is_used_and_bounded() {
+        let n = PhoneNormalizer::with_cache_capacity(Region::DE, 4);
+        assert_eq!(n.key("030 1234567"), e164("+49301234567"));
+        assert_eq!(n.cache.len(), 1);
+        assert_eq!(n.key("030 1234567"), e164("+49301234567"));
+        for i in 0..10 {
+            let _ = n.key(&format!("030 123456{i}"));
+        }
+        assert!(n.cache.len() <= 4);
+        let none = PhoneNormalizer::with_cache_capacity(Region::DE, 0);
+        assert_eq!(none.key("030 1234567"), e164("+49301234567"));
+        assert_eq!(none.cache.len(), 0);
+    }
+
+    #[test]
+    fn huge_input_does_not_panic() {
+        let n = ru();
+        let digits = "7".repeat(1 << 20);
+        assert_eq!(n.key(&digits), Some(PhoneKey::Digits(digits.clone())));
+        let noise = "(-) ".repeat(1 << 18);
+        assert_eq!(n.key(&noise), None);
+        assert_eq!(n.region_of_line(&digits), None);
+    }
+}

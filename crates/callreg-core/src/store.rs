@@ -1,0 +1,250 @@
+//! The storage seam. A [`CrmStore`] hands out transactions; the engine runs every command
+//! inside exactly one [`StoreTx`] and commits it only when the whole command succeeded, so an
+//! adapter never decides anything: it stores, fetches and keeps its indexes.
+//!
+//! ## What every adapter guarantees
+//! - **Isolation**: write transactions are serializable. While one is open, no other write
+//!   transaction of the same store (in any thread, or any process sharing the same file)
+//!   observes or interleaves with it. This is what makes "one lead per number" and "one call
+//!   per `EXTERNAL_CALL_ID`" race-free: the engine reads and then writes in one transaction.
+//! - **Atomicity**: a transaction's writes become visible together at [`StoreTx::commit`];
+//!   dropping the transaction without committing discards all of them.
+//! - **Lookups are index probes**: every `find_*` method is answered from an index on its key,
+//!   never by scanning the records.
+//! - **Not found is not an error**: lookups return `None` or an empty `Vec`.
+
+use crate::auth::AppId;
+use crate::model::{
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
+    MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
+};
+use crate::phone::PhoneKey;
+use crate::types::{CallId, EntityRef, UserId};
+use chrono::{DateTime, Utc};
+
+/// A storage failure, by what a caller can do about it. Adapters keep their own error types
+/// and map them here, with the original error as the source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another writer held the store for longer than the adapter waits. Retry later.
+    #[error("the store is busy: {0}")]
+    Busy(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The stored data is damaged. Do not retry; restore from a backup.
+    #[error("the store is corrupt: {0}")]
+    Corrupt(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// No space left to write. Free space, then retry.
+    #[error("the store is full: {0}")]
+    Full(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Reading or writing the medium failed.
+    #[error("store I/O failed: {0}")]
+    Io(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A uniqueness or reference constraint was violated: the engine tried to store something
+    /// inconsistent. This is a bug in the caller, not in the data.
+    #[error("store constraint violated: {0}")]
+    Constraint(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store was written by a newer version of callreg and is not touched.
+    #[error("the store was written by a newer version (schema {found}, this build knows {known})")]
+    NewerSchema {
+        /// Schema version found in the store.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// Any other failure of the adapter.
+    #[error("store failure: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A failure described only by a message.
+    pub fn other(message: impl Into<String>) -> Self {
+        StoreError::Other(message.into().into())
+    }
+}
+
+/// Result of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A storage back end. Cheap to share between threads.
+pub trait CrmStore: Send + Sync {
+    /// Begins a serializable read-write transaction, waiting (within the adapter's busy
+    /// timeout) for the current writer to finish.
+    fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
+}
+
+/// One open transaction. Dropping it without [`commit`](StoreTx::commit) rolls back.
+///
+/// Insert methods ignore the `id` field of the record given and return the id the store
+/// assigned: the next integer after the highest ever assigned for that kind of record
+/// (ids start at 1 and are never reused).
+pub trait StoreTx {
+    /// Makes every write of the transaction durable and visible, all at once.
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // ---- portal metadata -------------------------------------------------------------
+
+    /// A value of the portal's key/value metadata, `None` if never set.
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;
+    /// Sets a metadata value.
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+
+    // ---- users -----------------------------------------------------------------------
+
+    /// Stores a new user. The id is assigned by the store unless `user.id` is non-zero and
+    /// free, in which case it is kept (a new portal's administrator is user 1).
+    fn insert_user(&mut self, user: &User) -> StoreResult<UserId>;
+    /// The user with this id.
+    fn user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+    /// Users whose `UF_PHONE_INNER` is exactly `inner`, active or not, lowest id first.
+    fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>>;
+    /// Users with a phone (work, personal, mobile) of this key, lowest id first.
+    fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>>;
+
+    // ---- CRM records -------------------------------------------------------------------
+
+    /// Stores a new contact and indexes its phones.
+    fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64>;
+    /// Stores a new company and indexes its phones.
+    fn insert_company(&mut self, company: &Company) -> StoreResult<u64>;
+    /// Stores a new lead and indexes its phones.
+    fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64>;
+    /// Stores a new deal and indexes it by its contact and company.
+    fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64>;
+    /// The contact with this id.
+    fn contact(&mut self, id: u64) -> StoreResult<Option<Contact>>;
+    /// The company with this id.
+    fn company(&mut self, id: u64) -> StoreResult<Option<Company>>;
+    /// The lead with this id.
+    fn lead(&mut self, id: u64) -> StoreResult<Option<Lead>>;
+    /// The deal with this id.
+    fn deal(&mut self, id: u64) -> StoreResult<Option<Deal>>;
+    /// Every contact, company and lead having a phone of this key, each once, ordered by
+    /// type (contact, company, lead) then id.
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>>;
+    /// The deals whose `CONTACT_ID` (for a contact) or `COMPANY_ID` (for a company) is this
+    /// record, lowest id first. Empty for other types.
+    fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>>;
+    /// Every record of a type, lowest id first (for inspection and tests, not for matching).
+    fn list_entities(&mut self, kind: crate::types::EntityType) -> StoreResult<Vec<u64>>;
+    /// Sets the responsible user (`ASSIGNED_BY_ID`) and modify time of a record. Returns
+    /// `false` when the record does not exist.
+    fn set_responsible(
+        &mut self,
+        entity: EntityRef,
+        user: UserId,
+        modified: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // ---- sources and the exclusion list -----------------------------------------------
+
+    /// Stores a CRM source (replacing one with the same id).
+    fn upsert_source(&mut self, source: &Source) -> StoreResult<()>;
+    /// Whether a source with this `STATUS_ID` exists.
+    fn source_exists(&mut self, id: &str) -> StoreResult<bool>;
+    /// Every source, by sort order then id.
+    fn list_sources(&mut self) -> StoreResult<Vec<Source>>;
+    /// Adds a number to the exclusion list (a no-op when present).
+    fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()>;
+    /// Whether a number is on the exclusion list.
+    fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool>;
+
+    // ---- external lines ---------------------------------------------------------------
+
+    /// Stores a new line. A line with the same application and number must not exist.
+    fn insert_line(&mut self, line: &Line) -> StoreResult<u64>;
+    /// The application's line with exactly this number.
+    fn find_line(&mut self, app: Option<&AppId>, number: &str) -> StoreResult<Option<Line>>;
+    /// Every line (of any application) whose number has this key.
+    fn find_lines_by_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<Line>>;
+    /// Replaces a line's name and auto-create flag (matched by `line.id`). Returns `false`
+    /// when there is no such line.
+    fn update_line(&mut self, line: &Line) -> StoreResult<bool>;
+    /// Deletes a line. Returns `false` when there is no such line.
+    fn delete_line(&mut self, id: u64) -> StoreResult<bool>;
+    /// The application's lines, lowest id first.
+    fn list_lines(&mut self, app: Option<&AppId>) -> StoreResult<Vec<Line>>;
+
+    // ---- active calls -------------------------------------------------------------------
+
+    /// Stores a new active call. Its `CALL_ID` must be new and, when it has an
+    /// `EXTERNAL_CALL_ID`, no active call of the same application may have the same one.
+    fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()>;
+    /// The active call with this id.
+    fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>>;
+    /// The application's active call with this `EXTERNAL_CALL_ID`.
+    fn find_active_call_by_external_id(
+        &mut self,
+        app: Option<&AppId>,
+        external_call_id: &str,
+    ) -> StoreResult<Option<ActiveCall>>;
+    /// The application's active calls whose `caller_key` equals this, oldest registration first.
+    fn find_active_calls_by_caller(
+        &mut self,
+        app: Option<&AppId>,
+        caller_key: &str,
+    ) -> StoreResult<Vec<ActiveCall>>;
+    /// Every active call, oldest registration first (for inspection and tests).
+    fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>>;
+    /// Deletes an active call (when it is finished). Returns `false` when there is none.
+    fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool>;
+
+    // ---- finished calls ---------------------------------------------------------------
+
+    /// Stores a statistics row. At most one row may exist per `CALL_ID`.
+    fn insert_call_record(&mut self, record: &CallRecord) -> StoreResult<u64>;
+    /// The statistics row of a finished call.
+    fn call_record(&mut self, call_id: &CallId) -> StoreResult<Option<CallRecord>>;
+    /// Replaces a statistics row (matched by `record.id`). Returns `false` when absent.
+    fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool>;
+    /// Every statistics row, lowest id first.
+    fn list_call_records(&mut self) -> StoreResult<Vec<CallRecord>>;
+
+    /// Stores a CRM activity.
+    fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64>;
+    /// The activity with this id.
+    fn activity(&mut self, id: u64) -> StoreResult<Option<Activity>>;
+    /// Replaces an activity (matched by `activity.id`). Returns `false` when absent.
+    fn update_activity(&mut self, activity: &Activity) -> StoreResult<bool>;
+    /// Every activity, lowest id first.
+    fn list_activities(&mut self) -> StoreResult<Vec<Activity>>;
+
+    /// Stores a missed call.
+    fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64>;
+    /// Missed calls from this caller key not yet called back, oldest first.
+    fn open_missed_calls(&mut self, caller_key: &str) -> StoreResult<Vec<MissedCall>>;
+    /// Marks a missed call as called back by a statistics row.
+    fn mark_called_back(&mut self, missed_id: u64, by_record: u64) -> StoreResult<bool>;
+    /// Every missed call, lowest id first.
+    fn list_missed_calls(&mut self) -> StoreResult<Vec<MissedCall>>;
+
+    // ---- records and transcripts ------------------------------------------------------
+
+    /// Stores an audio record.
+    fn insert_audio(&mut self, audio: &CallAudio) -> StoreResult<u64>;
+    /// The audio record with this id.
+    fn audio(&mut self, id: u64) -> StoreResult<Option<CallAudio>>;
+    /// Deletes an audio record. Returns `false` when absent.
+    fn delete_audio(&mut self, id: u64) -> StoreResult<bool>;
+    /// Stores an announced upload (tokens are unique).
+    fn insert_upload(&mut self, upload: &PendingUpload) -> StoreResult<()>;
+    /// Removes and returns an announced upload.
+    fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>>;
+    /// Stores a transcript.
+    fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64>;
+    /// The transcript with this id.
+    fn transcript(&mut self, id: u64) -> StoreResult<Option<Transcript>>;
+
+    // ---- outbox -------------------------------------------------------------------------
+
+    /// Appends an event; returns its id.
+    fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Up to `limit` events not claimed by any reader, oldest first.
+    fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>>;
+    /// Marks events as claimed by a reader's process id.
+    fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()>;
+    /// Every event claimed by this process id, oldest first.
+    fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>>;
+    /// Removes the events with these ids; unknown ids are ignored. Returns how many went.
+    fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize>;
+}

@@ -1,0 +1,757 @@
+//! An in-memory [`CrmStore`]: every record in hash maps and B-trees, every lookup an index
+//! probe, one lock per store.
+//!
+//! Write transactions are serialized by a mutex held for the transaction's whole life, which
+//! is what makes the engine's read-then-write commands race-free. Atomicity comes from an undo
+//! log: every write records its inverse, and a transaction dropped without commit replays the
+//! log backwards.
+//!
+//! ```
+//! use callreg_core::{Auth, Engine, EngineConfig, RegisterRequest};
+//! use callreg_store_memory::MemoryStore;
+//!
+//! let engine = Engine::new(MemoryStore::new(), EngineConfig::default()).unwrap();
+//! let call = engine
+//!     .register(&Auth::webhook(1), &RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true))
+//!     .unwrap();
+//! assert!(call.created_lead.is_some());
+//! ```
+
+use callreg_core::auth::AppId;
+use callreg_core::model::{
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
+    MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
+};
+use callreg_core::phone::PhoneKey;
+use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
+use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+
+/// The in-memory store. Create one per portal; share it (or the engine over it) by reference.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store (the engine seeds it as a new portal).
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+}
+
+impl CrmStore for MemoryStore {
+    fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
+        // A panic while a transaction was open has already rolled it back in `Drop`, so the
+        // state behind a poisoned lock is consistent and can be used.
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(Box::new(MemoryTx { state, undo: Vec::new() }))
+    }
+}
+
+type AppKey = Option<AppId>;
+
+/// Every table and index.
+#[derive(Debug, Default)]
+struct State {
+    meta: HashMap<String, String>,
+    users: BTreeMap<u64, User>,
+    last_user: u64,
+    users_by_inner: HashMap<String, BTreeSet<u64>>,
+    users_by_phone: HashMap<PhoneKey, BTreeSet<u64>>,
+    contacts: BTreeMap<u64, Contact>,
+    last_contact: u64,
+    companies: BTreeMap<u64, Company>,
+    last_company: u64,
+    leads: BTreeMap<u64, Lead>,
+    last_lead: u64,
+    deals: BTreeMap<u64, Deal>,
+    last_deal: u64,
+    entities_by_phone: HashMap<PhoneKey, BTreeSet<EntityRef>>,
+    deals_by_owner: HashMap<EntityRef, BTreeSet<u64>>,
+    sources: BTreeMap<String, Source>,
+    exclusions: HashSet<PhoneKey>,
+    lines: BTreeMap<u64, Line>,
+    last_line: u64,
+    lines_by_number: HashMap<(AppKey, String), u64>,
+    lines_by_key: HashMap<PhoneKey, BTreeSet<u64>>,
+    active_calls: HashMap<CallId, ActiveCall>,
+    active_by_external_id: HashMap<(AppKey, String), CallId>,
+    active_by_caller: HashMap<(AppKey, String), Vec<CallId>>,
+    events: BTreeMap<u64, OutboxEvent>,
+    last_event: u64,
+    call_records: BTreeMap<u64, CallRecord>,
+    last_call_record: u64,
+    call_records_by_call: HashMap<CallId, u64>,
+    activities: BTreeMap<u64, Activity>,
+    last_activity: u64,
+    missed_calls: BTreeMap<u64, MissedCall>,
+    last_missed_call: u64,
+    open_missed_by_caller: HashMap<String, BTreeSet<u64>>,
+    audio: BTreeMap<u64, CallAudio>,
+    last_audio: u64,
+    uploads: HashMap<String, PendingUpload>,
+    transcripts: BTreeMap<u64, Transcript>,
+    last_transcript: u64,
+}
+
+/// Selects one id-keyed table of the state.
+type Table<V> = fn(&mut State) -> &mut BTreeMap<u64, V>;
+/// Selects the last id assigned in a table.
+type LastId = fn(&mut State) -> &mut u64;
+
+type Undo = Box<dyn FnOnce(&mut State) + Send>;
+
+struct MemoryTx<'a> {
+    state: MutexGuard<'a, State>,
+    undo: Vec<Undo>,
+}
+
+impl Drop for MemoryTx<'_> {
+    fn drop(&mut self) {
+        while let Some(undo) = self.undo.pop() {
+            undo(&mut self.state);
+        }
+    }
+}
+
+fn constraint(message: String) -> StoreError {
+    StoreError::Constraint(message.into())
+}
+
+/// Adds `value` under `key` in a set index.
+fn index_insert<K: Hash + Eq, V: Ord>(index: &mut HashMap<K, BTreeSet<V>>, key: K, value: V) {
+    index.entry(key).or_default().insert(value);
+}
+
+/// Removes `value` from `key`'s set, dropping the set when it empties.
+fn index_remove<K: Hash + Eq, V: Ord>(index: &mut HashMap<K, BTreeSet<V>>, key: &K, value: &V) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(value);
+        if set.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+fn phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
+    let mut keys: Vec<PhoneKey> = phones.iter().filter_map(|p| p.key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+impl MemoryTx<'_> {
+    fn on_rollback(&mut self, undo: impl FnOnce(&mut State) + Send + 'static) {
+        self.undo.push(Box::new(undo));
+    }
+
+    /// Inserts a row under the next id of its table.
+    fn insert_row<V: Send + 'static>(
+        &mut self,
+        table: Table<V>,
+        last: LastId,
+        make: impl FnOnce(u64) -> V,
+    ) -> u64 {
+        let before = *last(&mut self.state);
+        let id = before + 1;
+        *last(&mut self.state) = id;
+        table(&mut self.state).insert(id, make(id));
+        self.on_rollback(move |s| {
+            table(s).remove(&id);
+            *last(s) = before;
+        });
+        id
+    }
+
+    /// Replaces an existing row; `false` when there is none.
+    fn replace_row<V: Send + 'static>(&mut self, table: Table<V>, id: u64, value: V) -> bool {
+        let Some(slot) = table(&mut self.state).get_mut(&id) else {
+            return false;
+        };
+        let old = std::mem::replace(slot, value);
+        self.on_rollback(move |s| {
+            table(s).insert(id, old);
+        });
+        true
+    }
+
+    /// Removes a row, returning a copy of it.
+    fn remove_row<V: Clone + Send + 'static>(&mut self, table: Table<V>, id: u64) -> Option<V> {
+        let old = table(&mut self.state).remove(&id)?;
+        let copy = old.clone();
+        self.on_rollback(move |s| {
+            table(s).insert(id, old);
+        });
+        Some(copy)
+    }
+
+    /// Indexes a CRM record's phones and registers the undo of the whole insert.
+    fn index_entity_phones(&mut self, entity: EntityRef, phones: &[Phone]) {
+        let keys = phone_keys(phones);
+        for key in &keys {
+            index_insert(&mut self.state.entities_by_phone, key.clone(), entity);
+        }
+        self.on_rollback(move |s| {
+            for key in &keys {
+                index_remove(&mut s.entities_by_phone, key, &entity);
+            }
+        });
+    }
+}
+
+impl StoreTx for MemoryTx<'_> {
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        self.undo.clear();
+        Ok(())
+    }
+
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self.state.meta.get(key).cloned())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        let old = self.state.meta.insert(key.to_string(), value.to_string());
+        let key = key.to_string();
+        self.on_rollback(move |s| {
+            match old {
+                Some(old) => s.meta.insert(key, old),
+                None => s.meta.remove(&key),
+            };
+        });
+        Ok(())
+    }
+
+    fn insert_user(&mut self, user: &User) -> StoreResult<UserId> {
+        let wanted = user.id.0;
+        let id = if wanted != 0 {
+            if self.state.users.contains_key(&wanted) {
+                return Err(constraint(format!("user {wanted} already exists")));
+            }
+            wanted
+        } else {
+            self.state.last_user + 1
+        };
+        let last_before = self.state.last_user;
+        self.state.last_user = last_before.max(id);
+        let mut record = user.clone();
+        record.id = UserId(id);
+        let inner = record.inner_phone.clone();
+        let keys = phone_keys(&record.phones);
+        if let Some(inner) = &inner {
+            index_insert(&mut self.state.users_by_inner, inner.clone(), id);
+        }
+        for key in &keys {
+            index_insert(&mut self.state.users_by_phone, key.clone(), id);
+        }
+        self.state.users.insert(id, record);
+        self.on_rollback(move |s| {
+            s.users.remove(&id);
+            s.last_user = last_before;
+            if let Some(inner) = &inner {
+                index_remove(&mut s.users_by_inner, inner, &id);
+            }
+            for key in &keys {
+                index_remove(&mut s.users_by_phone, key, &id);
+            }
+        });
+        Ok(UserId(id))
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(self.state.users.get(&id.0).cloned())
+    }
+
+    fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>> {
+        Ok(self.state.users_by_inner.get(inner).into_iter().flatten().map(|id| UserId(*id)).collect())
+    }
+
+    fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>> {
+        Ok(self.state.users_by_phone.get(key).into_iter().flatten().map(|id| UserId(*id)).collect())
+    }
+
+    fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
+        let record = contact.clone();
+        let id = self.insert_row(|s| &mut s.contacts, |s| &mut s.last_contact, |id| Contact { id, ..record });
+        self.index_entity_phones(EntityRef::contact(id), &contact.phones);
+        Ok(id)
+    }
+
+    fn insert_company(&mut self, company: &Company) -> StoreResult<u64> {
+        let record = company.clone();
+        let id = self.insert_row(|s| &mut s.companies, |s| &mut s.last_company, |id| Company { id, ..record });
+        self.index_entity_phones(EntityRef::company(id), &company.phones);
+        Ok(id)
+    }
+
+    fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64> {
+        let record = lead.clone();
+        let id = self.insert_row(|s| &mut s.leads, |s| &mut s.last_lead, |id| Lead { id, ..record });
+        self.index_entity_phones(EntityRef::lead(id), &lead.phones);
+        Ok(id)
+    }
+
+    fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64> {
+        let record = deal.clone();
+        let id = self.insert_row(|s| &mut s.deals, |s| &mut s.last_deal, |id| Deal { id, ..record });
+        let owners: Vec<EntityRef> = deal
+            .contact_id
+            .map(EntityRef::contact)
+            .into_iter()
+            .chain(deal.company_id.map(EntityRef::company))
+            .collect();
+        for owner in &owners {
+            index_insert(&mut self.state.deals_by_owner, *owner, id);
+        }
+        self.on_rollback(move |s| {
+            for owner in &owners {
+                index_remove(&mut s.deals_by_owner, owner, &id);
+            }
+        });
+        Ok(id)
+    }
+
+    fn contact(&mut self, id: u64) -> StoreResult<Option<Contact>> {
+        Ok(self.state.contacts.get(&id).cloned())
+    }
+
+    fn company(&mut self, id: u64) -> StoreResult<Option<Company>> {
+        Ok(self.state.companies.get(&id).cloned())
+    }
+
+    fn lead(&mut self, id: u64) -> StoreResult<Option<Lead>> {
+        Ok(self.state.leads.get(&id).cloned())
+    }
+
+    fn deal(&mut self, id: u64) -> StoreResult<Option<Deal>> {
+        Ok(self.state.deals.get(&id).cloned())
+    }
+
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
+        let mut found: Vec<EntityRef> =
+            self.state.entities_by_phone.get(key).into_iter().flatten().copied().collect();
+        found.sort_by_key(|e| (type_rank(e.kind), e.id));
+        Ok(found)
+    }
+
+    fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
+        let state = &self.state;
+        Ok(state
+            .deals_by_owner
+            .get(&owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.deals.get(id).cloned())
+            .collect())
+    }
+
+    fn list_entities(&mut self, kind: EntityType) -> StoreResult<Vec<u64>> {
+        let s = &self.state;
+        Ok(match kind {
+            EntityType::Contact => s.contacts.keys().copied().collect(),
+            EntityType::Company => s.companies.keys().copied().collect(),
+            EntityType::Lead => s.leads.keys().copied().collect(),
+            EntityType::Deal => s.deals.keys().copied().collect(),
+        })
+    }
+
+    fn set_responsible(
+        &mut self,
+        entity: EntityRef,
+        user: UserId,
+        modified: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let id = entity.id;
+        macro_rules! reassign {
+            ($table:ident) => {{
+                let Some(mut record) = self.state.$table.get(&id).cloned() else {
+                    return Ok(false);
+                };
+                record.assigned_by = user;
+                record.modified = modified;
+                Ok(self.replace_row(|s| &mut s.$table, id, record))
+            }};
+        }
+        match entity.kind {
+            EntityType::Contact => reassign!(contacts),
+            EntityType::Company => reassign!(companies),
+            EntityType::Lead => reassign!(leads),
+            EntityType::Deal => reassign!(deals),
+        }
+    }
+
+    fn upsert_source(&mut self, source: &Source) -> StoreResult<()> {
+        let old = self.state.sources.insert(source.id.clone(), source.clone());
+        let id = source.id.clone();
+        self.on_rollback(move |s| {
+            match old {
+                Some(old) => s.sources.insert(id, old),
+                None => s.sources.remove(&id),
+            };
+        });
+        Ok(())
+    }
+
+    fn source_exists(&mut self, id: &str) -> StoreResult<bool> {
+        Ok(self.state.sources.contains_key(id))
+    }
+
+    fn list_sources(&mut self) -> StoreResult<Vec<Source>> {
+        let mut sources: Vec<Source> = self.state.sources.values().cloned().collect();
+        sources.sort_by(|a, b| a.sort.cmp(&b.sort).then_with(|| a.id.cmp(&b.id)));
+        Ok(sources)
+    }
+
+    fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()> {
+        if self.state.exclusions.insert(key.clone()) {
+            let key = key.clone();
+            self.on_rollback(move |s| {
+                s.exclusions.remove(&key);
+            });
+        }
+        Ok(())
+    }
+
+    fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool> {
+        Ok(self.state.exclusions.contains(key))
+    }
+
+    fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
+        let number_key = (line.app_id.clone(), line.number.clone());
+        if self.state.lines_by_number.contains_key(&number_key) {
+            return Err(constraint(format!("line {} already exists", line.number)));
+        }
+        let id = self.state.last_line + 1;
+        self.state.last_line = id;
+        let mut record = line.clone();
+        record.id = id;
+        let key = record.key.clone();
+        self.state.lines.insert(id, record);
+        self.state.lines_by_number.insert(number_key.clone(), id);
+        if let Some(key) = &key {
+            index_insert(&mut self.state.lines_by_key, key.clone(), id);
+        }
+        self.on_rollback(move |s| {
+            s.lines.remove(&id);
+            s.last_line = id - 1;
+            s.lines_by_number.remove(&number_key);
+            if let Some(key) = &key {
+                index_remove(&mut s.lines_by_key, key, &id);
+            }
+        });
+        Ok(id)
+    }
+
+    fn find_line(&mut self, app: Option<&AppId>, number: &str) -> StoreResult<Option<Line>> {
+        let id = self.state.lines_by_number.get(&(app.cloned(), number.to_string()));
+        Ok(id.and_then(|id| self.state.lines.get(id)).cloned())
+    }
+
+    fn find_lines_by_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<Line>> {
+        let state = &self.state;
+        Ok(state
+            .lines_by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.lines.get(id).cloned())
+            .collect())
+    }
+
+    fn update_line(&mut self, line: &Line) -> StoreResult<bool> {
+        let Some(mut record) = self.state.lines.get(&line.id).cloned() else {
+            return Ok(false);
+        };
+        record.name = line.name.clone();
+        record.crm_auto_create = line.crm_auto_create;
+        Ok(self.replace_row(|s| &mut s.lines, line.id, record))
+    }
+
+    fn delete_line(&mut self, id: u64) -> StoreResult<bool> {
+        let Some(line) = self.remove_row(|s| &mut s.lines, id) else {
+            return Ok(false);
+        };
+        let number_key = (line.app_id.clone(), line.number.clone());
+        self.state.lines_by_number.remove(&number_key);
+        if let Some(key) = &line.key {
+            index_remove(&mut self.state.lines_by_key, key, &id);
+        }
+        self.on_rollback(move |s| {
+            s.lines_by_number.insert(number_key, id);
+            if let Some(key) = line.key {
+                index_insert(&mut s.lines_by_key, key, id);
+            }
+        });
+        Ok(true)
+    }
+
+    fn list_lines(&mut self, app: Option<&AppId>) -> StoreResult<Vec<Line>> {
+        Ok(self.state.lines.values().filter(|l| l.app_id.as_ref() == app).cloned().collect())
+    }
+
+    fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
+        if self.state.active_calls.contains_key(&call.call_id) {
+            return Err(constraint(format!("call {} already exists", call.call_id)));
+        }
+        let external_key = call.external_call_id.clone().map(|ext| (call.app_id.clone(), ext));
+        if let Some(key) = &external_key
+            && self.state.active_by_external_id.contains_key(key)
+        {
+            return Err(constraint(format!("an active call already has EXTERNAL_CALL_ID {}", key.1)));
+        }
+        let caller = (call.app_id.clone(), call.caller_key.clone());
+        let call_id = call.call_id.clone();
+        self.state.active_calls.insert(call_id.clone(), call.clone());
+        if let Some(key) = &external_key {
+            self.state.active_by_external_id.insert(key.clone(), call_id.clone());
+        }
+        self.state.active_by_caller.entry(caller.clone()).or_default().push(call_id.clone());
+        self.on_rollback(move |s| {
+            s.active_calls.remove(&call_id);
+            if let Some(key) = &external_key {
+                s.active_by_external_id.remove(key);
+            }
+            if let Some(ids) = s.active_by_caller.get_mut(&caller) {
+                ids.retain(|id| *id != call_id);
+                if ids.is_empty() {
+                    s.active_by_caller.remove(&caller);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
+        Ok(self.state.active_calls.get(call_id).cloned())
+    }
+
+    fn find_active_call_by_external_id(
+        &mut self,
+        app: Option<&AppId>,
+        external_call_id: &str,
+    ) -> StoreResult<Option<ActiveCall>> {
+        let id = self.state.active_by_external_id.get(&(app.cloned(), external_call_id.to_string()));
+        Ok(id.and_then(|id| self.state.active_calls.get(id)).cloned())
+    }
+
+    fn find_active_calls_by_caller(
+        &mut self,
+        app: Option<&AppId>,
+        caller_key: &str,
+    ) -> StoreResult<Vec<ActiveCall>> {
+        let state = &self.state;
+        let ids = state.active_by_caller.get(&(app.cloned(), caller_key.to_string()));
+        Ok(ids.into_iter().flatten().filter_map(|id| state.active_calls.get(id).cloned()).collect())
+    }
+
+    fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>> {
+        let mut calls: Vec<ActiveCall> = self.state.active_calls.values().cloned().collect();
+        calls.sort_by(|a, b| a.registered_at.cmp(&b.registered_at).then_with(|| a.call_id.cmp(&b.call_id)));
+        Ok(calls)
+    }
+
+    fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
+        let Some(call) = self.state.active_calls.remove(call_id) else {
+            return Ok(false);
+        };
+        let external_key = call.external_call_id.clone().map(|ext| (call.app_id.clone(), ext));
+        if let Some(key) = &external_key {
+            self.state.active_by_external_id.remove(key);
+        }
+        let caller = (call.app_id.clone(), call.caller_key.clone());
+        let mut position = None;
+        if let Some(ids) = self.state.active_by_caller.get_mut(&caller) {
+            position = ids.iter().position(|id| id == call_id);
+            if let Some(at) = position {
+                ids.remove(at);
+            }
+            if ids.is_empty() {
+                self.state.active_by_caller.remove(&caller);
+            }
+        }
+        self.on_rollback(move |s| {
+            let id = call.call_id.clone();
+            if let Some(key) = external_key {
+                s.active_by_external_id.insert(key, id.clone());
+            }
+            if let Some(at) = position {
+                let ids = s.active_by_caller.entry(caller).or_default();
+                ids.insert(at.min(ids.len()), id.clone());
+            }
+            s.active_calls.insert(id, call);
+        });
+        Ok(true)
+    }
+
+    fn insert_call_record(&mut self, record: &CallRecord) -> StoreResult<u64> {
+        if self.state.call_records_by_call.contains_key(&record.call_id) {
+            return Err(constraint(format!("call {} is already finished", record.call_id)));
+        }
+        let row = record.clone();
+        let id = self.insert_row(|s| &mut s.call_records, |s| &mut s.last_call_record, |id| CallRecord { id, ..row });
+        let call_id = record.call_id.clone();
+        self.state.call_records_by_call.insert(call_id.clone(), id);
+        self.on_rollback(move |s| {
+            s.call_records_by_call.remove(&call_id);
+        });
+        Ok(id)
+    }
+
+    fn call_record(&mut self, call_id: &CallId) -> StoreResult<Option<CallRecord>> {
+        let id = self.state.call_records_by_call.get(call_id);
+        Ok(id.and_then(|id| self.state.call_records.get(id)).cloned())
+    }
+
+    fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool> {
+        let same_call = self.state.call_records.get(&record.id).is_some_and(|r| r.call_id == record.call_id);
+        if !same_call {
+            return Ok(false);
+        }
+        Ok(self.replace_row(|s| &mut s.call_records, record.id, record.clone()))
+    }
+
+    fn list_call_records(&mut self) -> StoreResult<Vec<CallRecord>> {
+        Ok(self.state.call_records.values().cloned().collect())
+    }
+
+    fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
+        let row = activity.clone();
+        Ok(self.insert_row(|s| &mut s.activities, |s| &mut s.last_activity, |id| Activity { id, ..row }))
+    }
+
+    fn activity(&mut self, id: u64) -> StoreResult<Option<Activity>> {
+        Ok(self.state.activities.get(&id).cloned())
+    }
+
+    fn update_activity(&mut self, activity: &Activity) -> StoreResult<bool> {
+        Ok(self.replace_row(|s| &mut s.activities, activity.id, activity.clone()))
+    }
+
+    fn list_activities(&mut self) -> StoreResult<Vec<Activity>> {
+        Ok(self.state.activities.values().cloned().collect())
+    }
+
+    fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {
+        let row = missed.clone();
+        let id = self.insert_row(|s| &mut s.missed_calls, |s| &mut s.last_missed_call, |id| MissedCall { id, ..row });
+        if missed.called_back_by.is_none() {
+            let key = missed.caller_key.clone();
+            index_insert(&mut self.state.open_missed_by_caller, key.clone(), id);
+            self.on_rollback(move |s| index_remove(&mut s.open_missed_by_caller, &key, &id));
+        }
+        Ok(id)
+    }
+
+    fn open_missed_calls(&mut self, caller_key: &str) -> StoreResult<Vec<MissedCall>> {
+        let state = &self.state;
+        let ids = state.open_missed_by_caller.get(caller_key);
+        Ok(ids.into_iter().flatten().filter_map(|id| state.missed_calls.get(id).cloned()).collect())
+    }
+
+    fn mark_called_back(&mut self, missed_id: u64, by_record: u64) -> StoreResult<bool> {
+        let Some(mut missed) = self.state.missed_calls.get(&missed_id).cloned() else {
+            return Ok(false);
+        };
+        let key = missed.caller_key.clone();
+        missed.called_back_by = Some(by_record);
+        self.replace_row(|s| &mut s.missed_calls, missed_id, missed);
+        index_remove(&mut self.state.open_missed_by_caller, &key, &missed_id);
+        self.on_rollback(move |s| index_insert(&mut s.open_missed_by_caller, key, missed_id));
+        Ok(true)
+    }
+
+    fn list_missed_calls(&mut self) -> StoreResult<Vec<MissedCall>> {
+        Ok(self.state.missed_calls.values().cloned().collect())
+    }
+
+    fn insert_audio(&mut self, audio: &CallAudio) -> StoreResult<u64> {
+        let row = audio.clone();
+        Ok(self.insert_row(|s| &mut s.audio, |s| &mut s.last_audio, |id| CallAudio { id, ..row }))
+    }
+
+    fn audio(&mut self, id: u64) -> StoreResult<Option<CallAudio>> {
+        Ok(self.state.audio.get(&id).cloned())
+    }
+
+    fn delete_audio(&mut self, id: u64) -> StoreResult<bool> {
+        Ok(self.remove_row(|s| &mut s.audio, id).is_some())
+    }
+
+    fn insert_upload(&mut self, upload: &PendingUpload) -> StoreResult<()> {
+        if self.state.uploads.contains_key(&upload.token) {
+            return Err(constraint(format!("upload token {} already exists", upload.token)));
+        }
+        let token = upload.token.clone();
+        self.state.uploads.insert(token.clone(), upload.clone());
+        self.on_rollback(move |s| {
+            s.uploads.remove(&token);
+        });
+        Ok(())
+    }
+
+    fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>> {
+        let Some(upload) = self.state.uploads.remove(token) else {
+            return Ok(None);
+        };
+        let copy = upload.clone();
+        self.on_rollback(move |s| {
+            s.uploads.insert(upload.token.clone(), upload);
+        });
+        Ok(Some(copy))
+    }
+
+    fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {
+        let row = transcript.clone();
+        Ok(self.insert_row(|s| &mut s.transcripts, |s| &mut s.last_transcript, |id| Transcript { id, ..row }))
+    }
+
+    fn transcript(&mut self, id: u64) -> StoreResult<Option<Transcript>> {
+        Ok(self.state.transcripts.get(&id).cloned())
+    }
+
+    fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64> {
+        let (name, data) = (name.to_string(), data.clone());
+        Ok(self.insert_row(
+            |s| &mut s.events,
+            |s| &mut s.last_event,
+            |id| OutboxEvent { id, name, data, created_at: at, process_id: None },
+        ))
+    }
+
+    fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
+        let unclaimed = self.state.events.values().filter(|e| e.process_id.is_none());
+        Ok(unclaimed.take(limit).cloned().collect())
+    }
+
+    fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
+        for id in ids {
+            if let Some(mut event) = self.state.events.get(id).cloned() {
+                event.process_id = Some(process_id.to_string());
+                self.replace_row(|s| &mut s.events, *id, event);
+            }
+        }
+        Ok(())
+    }
+
+    fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>> {
+        let claimed = self.state.events.values().filter(|e| e.process_id.as_deref() == Some(process_id));
+        Ok(claimed.cloned().collect())
+    }
+
+    fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
+        Ok(ids.iter().filter(|id| self.remove_row(|s| &mut s.events, **id).is_some()).count())
+    }
+}
+
+/// Order of types in `find_entities_by_phone_key`: contact, company, lead.
+fn type_rank(kind: EntityType) -> u8 {
+    match kind {
+        EntityType::Contact => 0,
+        EntityType::Company => 1,
+        EntityType::Lead => 2,
+        EntityType::Deal => 3,
+    }
+}
