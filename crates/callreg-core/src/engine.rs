@@ -5,13 +5,13 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::error::CallregError;
 use crate::model::{
-    ActiveCall, Company, Contact, Deal, Lead, OutboxEvent, Phone, Source, TelephonyPermission,
-    User,
+    ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
+    Source, TelephonyPermission, User,
 };
 use crate::phone::PhoneNormalizer;
 use crate::records::RecordFetcher;
 use crate::store::{CrmStore, StoreTx};
-use crate::types::{EntityRef, EntityType, UserId};
+use crate::types::{CallId, EntityRef, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -318,6 +318,31 @@ impl<S: CrmStore> Engine<S> {
     /// Every active (registered, unfinished) call.
     pub fn active_calls(&self) -> Result<Vec<ActiveCall>, CallregError> {
         self.read(|tx| tx.list_active_calls())
+    }
+
+    /// The statistics row of a finished call.
+    pub fn call_record(&self, call_id: &CallId) -> Result<Option<CallRecord>, CallregError> {
+        self.read(|tx| tx.call_record(call_id))
+    }
+
+    /// Every statistics row (finished call), oldest first.
+    pub fn call_records(&self) -> Result<Vec<CallRecord>, CallregError> {
+        self.read(|tx| tx.list_call_records())
+    }
+
+    /// The CRM activity with this id.
+    pub fn activity(&self, id: u64) -> Result<Option<Activity>, CallregError> {
+        self.read(|tx| tx.activity(id))
+    }
+
+    /// Every CRM activity, oldest first.
+    pub fn activities(&self) -> Result<Vec<Activity>, CallregError> {
+        self.read(|tx| tx.list_activities())
+    }
+
+    /// Every missed call, oldest first.
+    pub fn missed_calls(&self) -> Result<Vec<MissedCall>, CallregError> {
+        self.read(|tx| tx.list_missed_calls())
     }
 
     /// Up to `limit` pending outbox events, oldest first.

@@ -19,6 +19,7 @@ macro_rules! __conformance_property_cases {
             any_format_finds_the_same_owner,
             registrations_never_duplicate_leads_or_calls,
             concurrent_registrations_create_one_lead_per_number,
+            lifecycle_never_duplicates_records_or_activities,
         ]);
     };
 }
@@ -186,5 +187,78 @@ pub fn concurrent_registrations_create_one_lead_per_number<S: CrmStore>(make: &d
             }
             assert!(per_number.values().all(|ids| ids.len() == 1), "all registrations of a number got one CALL_ID");
         }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LifecycleOp {
+    Register(usize),
+    Finish(usize, i64),
+    Show(usize),
+    Hide(usize),
+}
+
+fn lifecycle_op() -> impl Strategy<Value = LifecycleOp> {
+    prop_oneof![
+        (0usize..3).prop_map(LifecycleOp::Register),
+        (0usize..3, -5i64..60).prop_map(|(c, d)| LifecycleOp::Finish(c, d)),
+        (0usize..3).prop_map(LifecycleOp::Show),
+        (0usize..3).prop_map(LifecycleOp::Hide),
+    ]
+}
+
+/// Any interleaving of register / finish / show / hide: each call has at most one statistics
+/// row and at most one activity, and a finished call is never active.
+pub fn lifecycle_never_duplicates_records_or_activities<S: CrmStore>(make: &dyn Fn() -> S) {
+    let strategy = proptest::collection::vec(lifecycle_op(), 1..40);
+    let result = runner(24).run(&strategy, |ops| {
+        let portal = Portal::new(make());
+        portal.given_contact("Owner", &["+7 495 123-45-67"]);
+        let mut latest: [Option<String>; 3] = [None, None, None];
+        for op in ops {
+            match op {
+                LifecycleOp::Register(c) => {
+                    let request = RegisterRequest::incoming(1, "+7 495 123-45-67")
+                        .crm_create(true)
+                        .external_call_id(format!("c{c}"));
+                    let call = portal.register(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    latest[c] = Some(call.call_id.as_str().to_string());
+                }
+                LifecycleOp::Finish(c, duration) => {
+                    if let Some(id) = &latest[c] {
+                        let request = crate::finish::FinishRequest::new(id.as_str(), 1, duration);
+                        let _ = portal.engine.finish(&crate::Auth::webhook(1), &request);
+                    }
+                }
+                LifecycleOp::Show(c) | LifecycleOp::Hide(c) => {
+                    if let Some(id) = &latest[c] {
+                        let shown = if matches!(op, LifecycleOp::Show(_)) {
+                            portal.engine.show_call(id, None)
+                        } else {
+                            portal.engine.hide_call(id, None)
+                        };
+                        let active = portal.active_calls().iter().any(|a| a.call_id.as_str() == id);
+                        prop_assert_eq!(shown.map_err(|e| TestCaseError::fail(e.to_string()))?, active);
+                    }
+                }
+            }
+            let records = portal.engine.call_records().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut finished = HashSet::new();
+            for record in &records {
+                prop_assert!(finished.insert(record.call_id.clone()), "two rows for {}", record.call_id);
+            }
+            let activities = portal.engine.activities().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut origins = HashSet::new();
+            for activity in &activities {
+                prop_assert!(origins.insert(activity.origin_id.clone()), "two activities for {}", activity.origin_id);
+            }
+            for call in portal.active_calls() {
+                prop_assert!(!finished.contains(&call.call_id), "{} is both active and finished", call.call_id);
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }

@@ -6,7 +6,7 @@
 //! `formatNsnUsingPattern` over the same metadata, on our keys.
 
 use super::key::{E164, split_country_code};
-use super::meta::{braced_groups, main_metadata};
+use super::meta::{full_match_expand, main_metadata};
 
 /// `+<calling code> <national number formatted by the main region's international pattern>`;
 /// `+<digits>` when the calling code is unknown, and the national number unformatted when
@@ -32,18 +32,9 @@ pub(crate) fn international(e: E164) -> String {
         if !leading_ok {
             continue;
         }
-        let pattern = format.pattern();
-        let Some(found) = pattern.find(national) else {
+        let Some(formatted) = full_match_expand(format.pattern().as_str(), national, format.format()) else {
             continue;
         };
-        if found.start() != 0 || found.end() != national.len() {
-            continue;
-        }
-        let Some(captures) = pattern.captures(national) else {
-            continue;
-        };
-        let mut formatted = String::with_capacity(national.len() + 4);
-        captures.expand(&braced_groups(format.format()), &mut formatted);
         return format!("+{cc} {formatted}");
     }
     format!("+{cc} {national}")

