@@ -282,6 +282,11 @@ impl<S: CrmStore> Engine<S> {
         self.read(|tx| tx.user(id))
     }
 
+    /// Every user, lowest id first.
+    pub fn users(&self) -> Result<Vec<User>, CallregError> {
+        self.read(|tx| tx.list_users())
+    }
+
     /// The contact with this id.
     pub fn contact(&self, id: u64) -> Result<Option<Contact>, CallregError> {
         self.read(|tx| tx.contact(id))

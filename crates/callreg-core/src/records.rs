@@ -184,8 +184,7 @@ pub fn decode_file_content(content: &str, limit: usize) -> Result<Vec<u8>, Callr
     while compact.last() == Some(&b'=') {
         compact.pop();
     }
-    let bytes =
-        LENIENT_BASE64.decode(&compact).map_err(|_| CallregError::FileContentNotBase64)?;
+    let bytes = LENIENT_BASE64.decode(&compact).map_err(|_| CallregError::FileContentNotBase64)?;
     if bytes.is_empty() {
         return Err(CallregError::FileContentEmpty);
     }
@@ -312,7 +311,8 @@ impl<S: CrmStore> Engine<S> {
                 let file_name = filename.unwrap_or_else(|| url_file_name(url));
                 let content = match self.record_fetcher() {
                     Some(fetcher) => {
-                        let bytes = fetcher.fetch(url).map_err(CallregError::RecordDownloadFailed)?;
+                        let bytes =
+                            fetcher.fetch(url).map_err(CallregError::RecordDownloadFailed)?;
                         check_record_file(file_name, &bytes, limit)?;
                         Some(bytes)
                     }
@@ -342,8 +342,11 @@ impl<S: CrmStore> Engine<S> {
             let upload = tx.take_upload(token)?.ok_or(CallregError::UploadNotFound)?;
             check_record_file(&upload.file_name, content, limit)?;
             let call = finished_call_in(tx, &upload.call_id)?;
-            let record =
-                NewRecord { file_name: upload.file_name, content: Some(content.to_vec()), url: None };
+            let record = NewRecord {
+                file_name: upload.file_name,
+                content: Some(content.to_vec()),
+                url: None,
+            };
             self.store_record(tx, call, record)
         })
     }
@@ -484,9 +487,18 @@ mod tests {
     fn file_name_checks_in_bitrix_order() {
         let wav = b"RIFF\0\0\0\0WAVEdata";
         assert!(matches!(check_record_file("", wav, 100), Err(CallregError::FileNameEmpty)));
-        assert!(matches!(check_record_file("a.ogg", b"", 100), Err(CallregError::WrongFileExtension)));
-        assert!(matches!(check_record_file("a.wav", wav, 3), Err(CallregError::FileTooLarge { limit: 3 })));
-        assert!(matches!(check_record_file("a.wav", b"", 100), Err(CallregError::FileContentEmpty)));
+        assert!(matches!(
+            check_record_file("a.ogg", b"", 100),
+            Err(CallregError::WrongFileExtension)
+        ));
+        assert!(matches!(
+            check_record_file("a.wav", wav, 3),
+            Err(CallregError::FileTooLarge { limit: 3 })
+        ));
+        assert!(matches!(
+            check_record_file("a.wav", b"", 100),
+            Err(CallregError::FileContentEmpty)
+        ));
         assert!(matches!(
             check_record_file("a.mp3", wav, 100),
             Err(CallregError::FileContentMismatch("mp3"))

@@ -96,6 +96,8 @@ pub trait StoreTx {
     fn insert_user(&mut self, user: &User) -> StoreResult<UserId>;
     /// The user with this id.
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>>;
+    /// Every user, lowest id first.
+    fn list_users(&mut self) -> StoreResult<Vec<User>>;
     /// Users whose `UF_PHONE_INNER` is exactly `inner`, active or not, lowest id first.
     fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>>;
     /// Users with a phone (work, personal, mobile) of this key, lowest id first.

@@ -265,6 +265,10 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.state.users.get(&id.0).cloned())
     }
 
+    fn list_users(&mut self) -> StoreResult<Vec<User>> {
+        Ok(self.state.users.values().cloned().collect())
+    }
+
     fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>> {
         Ok(self.state.users_by_inner.get(inner).into_iter().flatten().map(|id| UserId(*id)).collect())
     }

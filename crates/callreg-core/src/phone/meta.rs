@@ -4,8 +4,9 @@
 //! [`phone`](super)), so the steps of libphonenumber's `PhoneNumberUtil::parseHelper` that
 //! matter for a key are implemented here on the crate's public metadata:
 //!
-//! * `maybeStripInternationalPrefixAndNormalize` -> [`international_prefix_len`];
-//! * `maybeExtractCountryCode` for a national number -> [`national_key`];
+//! * `maybeStripInternationalPrefixAndNormalize` -> [`own_international_prefix_len`] (and
+//!   [`extra_international_prefix_len`] for matching.md's additions);
+//! * `maybeExtractCountryCode` for a national number -> [`national_reading`];
 //! * `maybeStripNationalPrefixAndCarrierCode` with its viability check, and the length test
 //!   that follows it -> [`strip_national_prefix`];
 //! * `getRegionCodeForNumber` / `isValidNumber` -> [`valid_region`].
@@ -124,7 +125,7 @@ pub(crate) fn warm(region: Region) {
     if let Some(np) = meta.national_prefix() {
         let _ = national_key(&format!("{np}{example}"), region);
     }
-    let _ = international_prefix_len(&format!("00{cc}{example}"), region);
+    let _ = own_international_prefix_len(&format!("00{cc}{example}"), region);
     if let Some(e) = international_key(&format!("{cc}{example}")) {
         let _ = valid_region(e);
         let _ = super::format::international(e);
@@ -324,52 +325,89 @@ pub(crate) fn international_key_by_metadata(digits: &str) -> Option<E164> {
     key_of(cc, &strip_national_prefix(meta, national))
 }
 
-/// The length of an international prefix at the start of national digits, under a region.
-///
-/// The region's own prefix from the metadata (`810` in RU, `011` in US, `0011` in AU ...),
-/// else `00` (any region), `011` (NANP regions) or `810` (RU, BY, KZ). As in libphonenumber,
-/// digits starting with `0` right after the prefix mean it was none.
-pub(crate) fn international_prefix_len(digits: &str, region: Region) -> Option<usize> {
-    let usable = |len: usize| digits.get(len..).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('0'));
-    let from_metadata = region_metadata(region)
+/// The length of the region's own international prefix (from the metadata: `810` in RU,
+/// `00` in DE, `011` in US, `0011` in AU ...) at the start of the digits. As in
+/// libphonenumber, digits starting with `0` right after the prefix mean it was none.
+pub(crate) fn own_international_prefix_len(digits: &str, region: Region) -> Option<usize> {
+    region_metadata(region)
         .and_then(Metadata::international_prefix)
         .and_then(|pattern| looking_at(pattern.find(digits).map(|m| (m.start(), m.end()))))
-        .filter(|&end| end > 0);
-    let literal = |prefix: &str, applies: bool| (applies && digits.starts_with(prefix)).then_some(prefix.len());
-    from_metadata
-        .filter(|&len| usable(len))
-        .or_else(|| literal("00", true).filter(|&len| usable(len)))
-        .or_else(|| literal("011", region.calling_code() == 1).filter(|&len| usable(len)))
-        .or_else(|| {
-            let ex_ussr = matches!(region.as_str(), "RU" | "BY" | "KZ");
-            literal("810", ex_ussr).filter(|&len| usable(len))
-        })
+        .filter(|&len| len > 0 && usable_after_prefix(digits, len))
+}
+
+/// The length of an international prefix matching.md adds to the region's own: `00` and
+/// `011` (any region: Bitrix drops both whatever the portal's country, and `011` is NANP's)
+/// or `810` (RU, BY, KZ). They are read as such only when the digits are not a valid national
+/// number (Japan's `0037...` free-dial numbers are).
+pub(crate) fn extra_international_prefix_len(digits: &str, region: Region) -> Option<usize> {
+    let ex_ussr = matches!(region.as_str(), "RU" | "BY" | "KZ");
+    [("00", true), ("011", true), ("810", ex_ussr)]
+        .into_iter()
+        .find(|&(prefix, applies)| applies && digits.starts_with(prefix) && usable_after_prefix(digits, prefix.len()))
+        .map(|(prefix, _)| prefix.len())
+}
+
+/// Whether an international prefix of this length can end here: digits follow, and not a 0.
+fn usable_after_prefix(digits: &str, len: usize) -> bool {
+    digits.get(len..).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('0'))
+}
+
+/// A national reading of digits ([`national_reading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NationalReading {
+    /// The key, when the reading has 8 to 15 digits.
+    pub key: Option<E164>,
+    /// Whether that key is a valid number.
+    pub valid: bool,
 }
 
 /// The key of national digits (no `+`, no international prefix) under a region.
+pub(crate) fn national_key(digits: &str, region: Region) -> Option<E164> {
+    national_reading(digits, region).key
+}
+
+/// Reads national digits (no `+`, no international prefix) under a region.
 ///
 /// libphonenumber's reading: the region's calling code is taken off the front when the
 /// number does not fit the region with it but does without it (`49 30 1234567` under DE),
 /// then the national prefix is stripped (`030 1234567`). When that reading is not a valid
 /// number and has a length no national number of the region has, but the digits are a valid
-/// international number (`49301234567` under RU, as a PBX sends numbers without `+`), the
-/// international reading wins: Bitrix matches such numbers by their digits, and so do we.
-pub(crate) fn national_key(digits: &str, region: Region) -> Option<E164> {
-    let meta = region_metadata(region)?;
+/// international number of a possible length (`49301234567` under RU, as PBXes send numbers
+/// without `+`), the international reading wins: Bitrix matches such numbers by their
+/// digits, and so do we.
+pub(crate) fn national_reading(digits: &str, region: Region) -> NationalReading {
+    let invalid = NationalReading { key: None, valid: false };
+    let Some(meta) = region_metadata(region) else {
+        return invalid;
+    };
     let cc = meta.country_code();
     let national_part = match digits.strip_prefix(cc.to_string().as_str()) {
         Some(rest) if extracts_country_code(meta, digits, rest) => rest,
         _ => digits,
     };
     let national = strip_national_prefix(meta, national_part);
-    let valid = is_valid_for(meta, &national) || key_of(cc, &national).and_then(valid_region).is_some();
+    // Written in the canonical international form, so that the key of the key is the key.
+    let key = key_of(cc, &national).and_then(|e| international_key(&e.as_u64().to_string()));
+    let valid = is_valid_for(meta, &national) || key.and_then(valid_region).is_some();
     if !valid && has_impossible_length(meta, &national) && !digits.starts_with('0') {
-        if let Some(e) = international_key(digits).filter(|&e| valid_region(e).is_some()) {
-            return Some(e);
+        if let Some(e) = international_key(digits).filter(|&e| is_possible(e)) {
+            return NationalReading { key: Some(e), valid: valid_region(e).is_some() };
         }
     }
-    // Written in the canonical international form, so that the key of the key is the key.
-    key_of(cc, &national).and_then(|e| international_key(&e.as_u64().to_string()))
+    NationalReading { key, valid: valid && key.is_some() }
+}
+
+/// Whether an international number has a length its calling code's numbers may have
+/// (libphonenumber's `isPossibleNumber`).
+fn is_possible(e: E164) -> bool {
+    let digits = e.as_u64().to_string();
+    let Some((cc, national)) = split_country_code(&digits) else {
+        return false;
+    };
+    main_metadata(cc).is_some_and(|meta| {
+        let (lengths, _) = possible_lengths(meta);
+        u16::try_from(national.len()).is_ok_and(|l| lengths.contains(&l))
+    })
 }
 
 /// libphonenumber's `maybeExtractCountryCode` test for a national number that starts with the
@@ -455,23 +493,26 @@ mod tests {
     #[test]
     fn foreign_numbers_without_plus() {
         assert_eq!(national_key("49301234567", Region::RU), e("49301234567"));
+        assert_eq!(national_key("13542530000", Region::RU), e("13542530000"), "possible, not valid");
         assert_eq!(national_key("16502530000", Region::RU), e("16502530000"));
         assert_eq!(national_key("74951234567", Region::US), e("74951234567"));
     }
 
     #[test]
     fn international_prefixes() {
-        assert_eq!(international_prefix_len("0074951234567", Region::RU), Some(2));
-        assert_eq!(international_prefix_len("81074951234567", Region::RU), Some(3));
-        assert_eq!(international_prefix_len("81074951234567", Region::BY), Some(3));
-        assert_eq!(international_prefix_len("81074951234567", Region::DE), None);
-        assert_eq!(international_prefix_len("01174951234567", Region::US), Some(3));
-        assert_eq!(international_prefix_len("01174951234567", Region::DE), None);
-        assert_eq!(international_prefix_len("004930", Region::DE), Some(2));
-        assert_eq!(international_prefix_len("0001", Region::DE), None);
+        assert_eq!(own_international_prefix_len("81074951234567", Region::RU), Some(3));
+        assert_eq!(own_international_prefix_len("0074951234567", Region::RU), None);
+        assert_eq!(extra_international_prefix_len("0074951234567", Region::RU), Some(2));
+        assert_eq!(extra_international_prefix_len("81074951234567", Region::BY), Some(3));
+        assert_eq!(extra_international_prefix_len("81074951234567", Region::DE), None);
+        assert_eq!(own_international_prefix_len("01174951234567", Region::US), Some(3));
+        assert_eq!(extra_international_prefix_len("01174951234567", Region::DE), Some(3));
+        assert_eq!(own_international_prefix_len("004930", Region::DE), Some(2));
+        assert_eq!(own_international_prefix_len("0001", Region::DE), None);
+        assert_eq!(extra_international_prefix_len("0001", Region::DE), None);
         let au = Region::parse("AU").expect("AU");
-        assert_eq!(international_prefix_len("00114930", au), Some(4));
-        assert_eq!(international_prefix_len("00", Region::DE), None);
+        assert_eq!(own_international_prefix_len("00114930", au), Some(4));
+        assert_eq!(own_international_prefix_len("00", Region::DE), None);
     }
 
     #[test]

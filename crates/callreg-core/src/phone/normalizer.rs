@@ -143,29 +143,53 @@ fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
 
 /// The full reading of a prepared (non-service) number under a region.
 ///
-/// 1. `+`: the digits (a `(0)` trunk marker dropped) are an international number.
+/// 1. `+`: the digits are an international number (after an international prefix, for the
+///    odd `+00 ...`); a `(0)` trunk marker is dropped (see [`read_international`]).
 /// 2. The shapes of [`read_without_metadata`].
-/// 3. An international prefix (`00`, `810`, `011`, the region's own): the rest (marker
-///    dropped) is an international number.
-/// 4. Else a national number of the region (see [`meta::national_key`]).
+/// 3. The region's own international prefix (`810` in RU, `00` in DE, `011` in US): the rest
+///    (marker dropped) is an international number.
+/// 4. matching.md's other international prefixes (`00` anywhere, `011` in NANP, `810` in RU,
+///    BY, KZ), unless the digits are a valid national number.
+/// 5. Else a national number of the region (see [`meta::national_reading`]).
 pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164> {
-    if prepared.digits.len() > MAX_DIGITS {
+    let digits = prepared.digits.as_str();
+    if digits.len() > MAX_DIGITS {
         return None;
-    }
-    if prepared.plus {
-        if let Some(e) = read_without_metadata(prepared, region) {
-            return Some(e);
-        }
-        return meta::international_key(&drop_trunk_marker(prepared, 1));
     }
     if let Some(e) = read_without_metadata(prepared, region) {
         return Some(e);
     }
-    if let Some(len) = meta::international_prefix_len(&prepared.digits, region) {
-        let digits = drop_trunk_marker(prepared, len + 1);
-        return meta::international_key(digits.get(len..)?);
+    if prepared.plus {
+        let len = if digits.starts_with('0') {
+            meta::own_international_prefix_len(digits, region)
+                .or_else(|| meta::extra_international_prefix_len(digits, region))?
+        } else {
+            0
+        };
+        return read_international(prepared, len);
     }
-    meta::national_key(&prepared.digits, region)
+    if let Some(len) = meta::own_international_prefix_len(digits, region) {
+        return read_international(prepared, len);
+    }
+    let national = meta::national_reading(digits, region);
+    if !national.valid
+        && let Some(len) = meta::extra_international_prefix_len(digits, region)
+        && let Some(e) = read_international(prepared, len)
+    {
+        return Some(e);
+    }
+    national.key
+}
+
+/// The international number after `prefix_len` digits of international prefix: read without
+/// its `(0)` trunk marker, or as written when that gives nothing.
+fn read_international(prepared: &Prepared, prefix_len: usize) -> Option<E164> {
+    let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
+    let read = without_marker.get(prefix_len..).and_then(meta::international_key);
+    match without_marker {
+        Cow::Owned(_) if read.is_none() => prepared.digits.get(prefix_len..).and_then(meta::international_key),
+        _ => read,
+    }
 }
 
 /// The digits without the `0` of a `(0)` trunk marker, when the marker comes at or after

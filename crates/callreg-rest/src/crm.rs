@@ -1,0 +1,553 @@
+//! The CRM and user methods a user needs to set up and inspect a portal, in Bitrix's shapes:
+//! `add` takes `{"fields": {...}}` and returns the id as a JSON number, `get` takes `{"id": N}`,
+//! `list` takes a Bitrix `filter`.
+
+use crate::params::{Params, php_int, scalar_text};
+use crate::{Handled, WireError, iso_in_zone};
+use callreg_core::model::{Activity, Phone, Semantics, TelephonyPermission, User};
+use callreg_core::{
+    Auth, CrmStore, Engine, EntityRef, EntityType, NewCompany, NewContact, NewDeal, NewLead,
+    NewUser, PhoneInput, UserId,
+};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+// ---- users ---------------------------------------------------------------------------
+
+/// `user.add`: Bitrix's user fields (top level, or under `fields`) plus `ADMIN` and
+/// `TELEPHONY_PERMISSIONS`. Only administrators may add users (when permissions are checked).
+pub(crate) fn user_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    if engine.config().permission_check {
+        let acting = engine.user(auth.user_id)?;
+        if !acting.is_some_and(|u| u.active && u.admin) {
+            return Err(WireError::access_denied());
+        }
+    }
+    let f = p.object("fields")?.unwrap_or(p);
+    let mut permissions = BTreeSet::new();
+    match f.get("TELEPHONY_PERMISSIONS") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let name = item.as_str().unwrap_or_default();
+                let permission = TelephonyPermission::parse(name).ok_or_else(|| {
+                    WireError::argument(format!("TELEPHONY_PERMISSIONS: unknown permission {item}"))
+                })?;
+                permissions.insert(permission);
+            }
+        }
+        Some(_) => return Err(WireError::argument("TELEPHONY_PERMISSIONS should be an array")),
+    }
+    let user = NewUser {
+        active: f.yes_no("ACTIVE")?.unwrap_or(true),
+        email: f.string("EMAIL")?.unwrap_or_default(),
+        name: f.string("NAME")?.unwrap_or_default(),
+        last_name: f.string("LAST_NAME")?.unwrap_or_default(),
+        inner_phone: f.string("UF_PHONE_INNER")?,
+        work_phone: f.string("WORK_PHONE")?,
+        personal_phone: f.string("PERSONAL_PHONE")?,
+        personal_mobile: f.string("PERSONAL_MOBILE")?,
+        admin: f.yes_no("ADMIN")?.unwrap_or(false),
+        permissions,
+    };
+    if let Some(inner) = &user.inner_phone
+        && !inner.is_empty()
+        && !inner.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(WireError::argument("UF_PHONE_INNER should contain only digits"));
+    }
+    Ok(json!(engine.add_user(&user)?.0))
+}
+
+/// `user.get`: by `ID` (top level or in `FILTER`/`filter`), else every user.
+pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let filter = match p.get_ignore_case("FILTER") {
+        Some(value @ Value::Object(_)) => Some(Params::new(value)),
+        _ => None,
+    };
+    let wanted = p.get_ignore_case("ID").or_else(|| filter.and_then(|f| f.get_ignore_case("ID")));
+    let ids = id_filter(wanted, "ID")?;
+    let users = engine.users()?;
+    Ok(Value::Array(
+        users.iter().filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0))).map(user_json).collect(),
+    ))
+}
+
+fn user_json(user: &User) -> Value {
+    json!({
+        "ID": user.id.0.to_string(),
+        "ACTIVE": user.active,
+        "EMAIL": user.email,
+        "NAME": user.name,
+        "LAST_NAME": user.last_name,
+        "UF_PHONE_INNER": user.inner_phone,
+        "WORK_PHONE": user.phone("WORK_PHONE"),
+        "PERSONAL_PHONE": user.phone("PERSONAL_PHONE"),
+        "PERSONAL_MOBILE": user.phone("PERSONAL_MOBILE"),
+        "ADMIN": if user.admin { "Y" } else { "N" },
+        "TELEPHONY_PERMISSIONS": user.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+// ---- shared helpers ------------------------------------------------------------------
+
+/// The `fields` object of an `add`.
+fn fields<'a>(p: Params<'a>) -> Result<Params<'a>, WireError> {
+    p.object("fields")?.ok_or_else(|| WireError::argument("fields should be an object"))
+}
+
+/// The `id` of a `get` (Bitrix also accepts `ID`).
+fn get_id(p: &Params<'_>) -> Result<u64, WireError> {
+    let value = p.get("id").or_else(|| p.get("ID"));
+    value
+        .and_then(php_int)
+        .and_then(|id| u64::try_from(id).ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| WireError::rule("ID is not defined or invalid."))
+}
+
+/// An id filter: one id, or an array of ids.
+fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, WireError> {
+    let invalid = || WireError::argument(format!("filter {name} should be an id or an array of ids"));
+    match value {
+        None => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(invalid))
+            .collect::<Result<Vec<u64>, _>>()
+            .map(Some),
+        Some(v) => Ok(Some(vec![php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(invalid)?])),
+    }
+}
+
+/// The `filter` of a `list`.
+fn filter<'a>(p: &Params<'a>) -> Result<Option<Params<'a>>, WireError> {
+    match p.object("filter")? {
+        Some(f) => Ok(Some(f)),
+        None => p.object("FILTER"),
+    }
+}
+
+/// `PHONE` as Bitrix multifields: `[{"VALUE": ..., "VALUE_TYPE": ...}]`, or keyed objects.
+fn phone_inputs(f: &Params<'_>) -> Result<Vec<PhoneInput>, WireError> {
+    let invalid = || WireError::argument("PHONE should be an array of {VALUE, VALUE_TYPE}");
+    let items: Vec<&Value> = match f.get("PHONE") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Object(items)) => items.values().collect(),
+        Some(Value::String(single)) => return Ok(vec![PhoneInput::work(single.clone())]),
+        Some(_) => return Err(invalid()),
+    };
+    let mut phones = Vec::with_capacity(items.len());
+    for item in items {
+        let object = item.as_object().ok_or_else(invalid)?;
+        let value = object.get("VALUE").and_then(scalar_text).ok_or_else(invalid)?;
+        let value_type = object.get("VALUE_TYPE").and_then(Value::as_str).unwrap_or("WORK");
+        phones.push(PhoneInput { value, value_type: value_type.to_string() });
+    }
+    Ok(phones)
+}
+
+fn phones_json(phones: &[Phone]) -> Value {
+    Value::Array(
+        phones
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                json!({"ID": (i + 1).to_string(), "VALUE_TYPE": p.value_type, "VALUE": p.value, "TYPE_ID": "PHONE"})
+            })
+            .collect(),
+    )
+}
+
+/// `ASSIGNED_BY_ID`, defaulting to the acting user.
+fn assigned_by(f: &Params<'_>, auth: &Auth) -> Result<Option<UserId>, WireError> {
+    match f.opt_int("ASSIGNED_BY_ID")? {
+        None => Ok(Some(auth.user_id)),
+        Some(id) => u64::try_from(id)
+            .ok()
+            .filter(|id| *id > 0)
+            .map(|id| Some(UserId(id)))
+            .ok_or_else(|| WireError::argument("ASSIGNED_BY_ID should be a user id")),
+    }
+}
+
+/// A reference field (`COMPANY_ID`, `CONTACT_ID`) that must name an existing record.
+fn reference<S: CrmStore>(
+    engine: &Engine<S>,
+    f: &Params<'_>,
+    name: &str,
+    kind: EntityType,
+) -> Result<Option<u64>, WireError> {
+    let Some(id) = f.opt_int(name)? else {
+        return Ok(None);
+    };
+    if id == 0 {
+        return Ok(None);
+    }
+    let id = u64::try_from(id).map_err(|_| WireError::argument(format!("{name} should be an id")))?;
+    let exists = match kind {
+        EntityType::Contact => engine.contact(id)?.is_some(),
+        EntityType::Company => engine.company(id)?.is_some(),
+        EntityType::Lead => engine.lead(id)?.is_some(),
+        EntityType::Deal => engine.deal(id)?.is_some(),
+    };
+    if !exists {
+        return Err(WireError::argument(format!("{name} {id} is not found")));
+    }
+    Ok(Some(id))
+}
+
+/// Ids of records of `kind` passing a list filter (`ID`, `PHONE`), ascending.
+fn filtered_ids<S: CrmStore>(engine: &Engine<S>, kind: EntityType, p: &Params<'_>) -> Result<Vec<u64>, WireError> {
+    let filter = filter(p)?;
+    let mut ids = match filter.and_then(|f| f.get("PHONE")) {
+        Some(phone) => {
+            let number = scalar_text(phone).ok_or_else(|| WireError::argument("filter PHONE should be a string"))?;
+            let mut ids: Vec<u64> =
+                engine.entities_with_number(&number)?.into_iter().filter(|e| e.kind == kind).map(|e| e.id).collect();
+            ids.sort_unstable();
+            ids
+        }
+        None => engine.entity_ids(kind)?,
+    };
+    if let Some(wanted) = id_filter(filter.and_then(|f| f.get("ID")), "ID")? {
+        ids.retain(|id| wanted.contains(id));
+    }
+    Ok(ids)
+}
+
+fn not_found() -> WireError {
+    WireError::rule("Not found")
+}
+
+fn time<S: CrmStore>(engine: &Engine<S>, at: chrono::DateTime<chrono::Utc>) -> String {
+    iso_in_zone(at, engine.config().time_zone)
+}
+
+fn opt_id(id: Option<u64>) -> Value {
+    json!(id.map(|id| id.to_string()))
+}
+
+// ---- contacts --------------------------------------------------------------------------
+
+pub(crate) fn contact_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    let f = fields(p)?;
+    let contact = NewContact {
+        name: f.string("NAME")?.unwrap_or_default(),
+        last_name: f.string("LAST_NAME")?.unwrap_or_default(),
+        company_id: reference(engine, &f, "COMPANY_ID", EntityType::Company)?,
+        assigned_by: assigned_by(&f, auth)?,
+        phones: phone_inputs(&f)?,
+    };
+    Ok(json!(engine.add_contact(&contact)?))
+}
+
+fn contact_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
+    let Some(c) = engine.contact(id)? else {
+        return Ok(None);
+    };
+    Ok(Some(json!({
+        "ID": c.id.to_string(),
+        "NAME": c.name,
+        "LAST_NAME": c.last_name,
+        "COMPANY_ID": opt_id(c.company_id),
+        "ASSIGNED_BY_ID": c.assigned_by.0.to_string(),
+        "DATE_CREATE": time(engine, c.created),
+        "DATE_MODIFY": time(engine, c.modified),
+        "HAS_PHONE": if c.phones.is_empty() { "N" } else { "Y" },
+        "PHONE": phones_json(&c.phones),
+    })))
+}
+
+pub(crate) fn contact_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    contact_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+}
+
+pub(crate) fn contact_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let ids = filtered_ids(engine, EntityType::Contact, &p)?;
+    list(ids, |id| contact_json(engine, id))
+}
+
+fn list(ids: Vec<u64>, mut item: impl FnMut(u64) -> Result<Option<Value>, WireError>) -> Handled {
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        items.extend(item(id)?);
+    }
+    Ok(Value::Array(items))
+}
+
+// ---- companies -------------------------------------------------------------------------
+
+pub(crate) fn company_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    let f = fields(p)?;
+    let company = NewCompany {
+        title: f.string("TITLE")?.unwrap_or_default(),
+        assigned_by: assigned_by(&f, auth)?,
+        phones: phone_inputs(&f)?,
+    };
+    Ok(json!(engine.add_company(&company)?))
+}
+
+fn company_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
+    let Some(c) = engine.company(id)? else {
+        return Ok(None);
+    };
+    Ok(Some(json!({
+        "ID": c.id.to_string(),
+        "TITLE": c.title,
+        "ASSIGNED_BY_ID": c.assigned_by.0.to_string(),
+        "DATE_CREATE": time(engine, c.created),
+        "DATE_MODIFY": time(engine, c.modified),
+        "HAS_PHONE": if c.phones.is_empty() { "N" } else { "Y" },
+        "PHONE": phones_json(&c.phones),
+    })))
+}
+
+pub(crate) fn company_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    company_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+}
+
+pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let ids = filtered_ids(engine, EntityType::Company, &p)?;
+    list(ids, |id| company_json(engine, id))
+}
+
+// ---- leads -----------------------------------------------------------------------------
+
+pub(crate) fn lead_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    let f = fields(p)?;
+    if let Some(source) = f.string("SOURCE_ID")?
+        && !engine.read(|tx| tx.source_exists(&source))?
+    {
+        return Err(WireError::argument(format!("SOURCE_ID {source} is not found")));
+    }
+    let lead = NewLead {
+        title: f.string("TITLE")?.unwrap_or_default(),
+        name: f.string("NAME")?.unwrap_or_default(),
+        status_id: f.string("STATUS_ID")?,
+        source_id: f.string("SOURCE_ID")?,
+        assigned_by: assigned_by(&f, auth)?,
+        phones: phone_inputs(&f)?,
+    };
+    Ok(json!(engine.add_lead(&lead)?))
+}
+
+fn lead_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
+    let Some(l) = engine.lead(id)? else {
+        return Ok(None);
+    };
+    let semantic = match Semantics::of_lead_status(&l.status_id) {
+        Semantics::InProcess => "P",
+        Semantics::Success => "S",
+        Semantics::Failure => "F",
+    };
+    Ok(Some(json!({
+        "ID": l.id.to_string(),
+        "TITLE": l.title,
+        "NAME": l.name,
+        "STATUS_ID": l.status_id,
+        "STATUS_SEMANTIC_ID": semantic,
+        "SOURCE_ID": l.source_id,
+        "SOURCE_DESCRIPTION": l.source_description,
+        "ASSIGNED_BY_ID": l.assigned_by.0.to_string(),
+        "DATE_CREATE": time(engine, l.created),
+        "DATE_MODIFY": time(engine, l.modified),
+        "HAS_PHONE": if l.phones.is_empty() { "N" } else { "Y" },
+        "PHONE": phones_json(&l.phones),
+    })))
+}
+
+pub(crate) fn lead_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    lead_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+}
+
+pub(crate) fn lead_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let mut ids = filtered_ids(engine, EntityType::Lead, &p)?;
+    if let Some(status) = filter(&p)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten() {
+        let mut kept = Vec::new();
+        for id in ids {
+            if engine.lead(id)?.is_some_and(|l| l.status_id == status) {
+                kept.push(id);
+            }
+        }
+        ids = kept;
+    }
+    list(ids, |id| lead_json(engine, id))
+}
+
+// ---- deals -----------------------------------------------------------------------------
+
+pub(crate) fn deal_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    let f = fields(p)?;
+    let deal = NewDeal {
+        title: f.string("TITLE")?.unwrap_or_default(),
+        contact_id: reference(engine, &f, "CONTACT_ID", EntityType::Contact)?,
+        company_id: reference(engine, &f, "COMPANY_ID", EntityType::Company)?,
+        stage_id: f.string("STAGE_ID")?,
+        assigned_by: assigned_by(&f, auth)?,
+    };
+    Ok(json!(engine.add_deal(&deal)?))
+}
+
+fn deal_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
+    let Some(d) = engine.deal(id)? else {
+        return Ok(None);
+    };
+    let semantic = match Semantics::of_deal_stage(&d.stage_id) {
+        Semantics::InProcess => "P",
+        Semantics::Success => "S",
+        Semantics::Failure => "F",
+    };
+    Ok(Some(json!({
+        "ID": d.id.to_string(),
+        "TITLE": d.title,
+        "CONTACT_ID": opt_id(d.contact_id),
+        "COMPANY_ID": opt_id(d.company_id),
+        "STAGE_ID": d.stage_id,
+        "STAGE_SEMANTIC_ID": semantic,
+        "CLOSED": if semantic == "P" { "N" } else { "Y" },
+        "ASSIGNED_BY_ID": d.assigned_by.0.to_string(),
+        "DATE_CREATE": time(engine, d.created),
+        "DATE_MODIFY": time(engine, d.modified),
+    })))
+}
+
+pub(crate) fn deal_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    deal_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+}
+
+pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let filter = filter(&p)?;
+    let mut ids = engine.entity_ids(EntityType::Deal)?;
+    if let Some(wanted) = id_filter(filter.and_then(|f| f.get("ID")), "ID")? {
+        ids.retain(|id| wanted.contains(id));
+    }
+    let contact = id_filter(filter.and_then(|f| f.get("CONTACT_ID")), "CONTACT_ID")?;
+    let company = id_filter(filter.and_then(|f| f.get("COMPANY_ID")), "COMPANY_ID")?;
+    let mut items = Vec::new();
+    for id in ids {
+        let Some(deal) = engine.deal(id)? else { continue };
+        let owner_matches = |wanted: &Option<Vec<u64>>, value: Option<u64>| {
+            wanted.as_ref().is_none_or(|ids| value.is_some_and(|v| ids.contains(&v)))
+        };
+        if owner_matches(&contact, deal.contact_id) && owner_matches(&company, deal.company_id) {
+            items.extend(deal_json(engine, id)?);
+        }
+    }
+    Ok(Value::Array(items))
+}
+
+// ---- activities and statuses -----------------------------------------------------------
+
+/// `crm.activity.list` with `filter` by `OWNER_TYPE_ID` / `OWNER_ID` (any binding) and `ORIGIN_ID`.
+pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let filter = filter(&p)?;
+    let owner_type = match filter.map(|f| f.opt_int("OWNER_TYPE_ID")).transpose()?.flatten() {
+        Some(id) => Some(
+            EntityType::from_type_id(id).ok_or_else(|| WireError::argument("filter OWNER_TYPE_ID should be 1, 2, 3 or 4"))?,
+        ),
+        None => None,
+    };
+    let owner_id = filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten();
+    let origin = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
+    let activities = engine.activities()?;
+    let matches = |a: &Activity| {
+        let bound = |b: &EntityRef| {
+            owner_type.is_none_or(|t| b.kind == t) && owner_id.is_none_or(|id| i64::try_from(b.id) == Ok(id))
+        };
+        let by_owner = (owner_type.is_none() && owner_id.is_none()) || a.bindings.iter().any(bound);
+        by_owner && origin.as_ref().is_none_or(|o| &a.origin_id == o)
+    };
+    Ok(Value::Array(activities.iter().filter(|a| matches(a)).map(|a| activity_json(engine, a)).collect()))
+}
+
+fn activity_json<S: CrmStore>(engine: &Engine<S>, a: &Activity) -> Value {
+    let owner = a.bindings.first();
+    let mut item = Map::new();
+    item.insert("ID".into(), json!(a.id.to_string()));
+    item.insert("OWNER_TYPE_ID".into(), json!(owner.map(|o| o.kind.type_id().to_string())));
+    item.insert("OWNER_ID".into(), json!(owner.map(|o| o.id.to_string())));
+    item.insert("TYPE_ID".into(), json!("2"));
+    item.insert("PROVIDER_ID".into(), json!("VOXIMPLANT_CALL"));
+    item.insert("SUBJECT".into(), json!(a.subject));
+    item.insert("DIRECTION".into(), json!(a.direction.id().to_string()));
+    item.insert("START_TIME".into(), json!(time(engine, a.start_time)));
+    item.insert("END_TIME".into(), json!(time(engine, a.end_time)));
+    item.insert("RESPONSIBLE_ID".into(), json!(a.responsible_id.0.to_string()));
+    item.insert("AUTHOR_ID".into(), json!(a.author_id.0.to_string()));
+    item.insert("ORIGIN_ID".into(), json!(a.origin_id));
+    item.insert("COMPLETED".into(), json!(if a.completed { "Y" } else { "N" }));
+    item.insert("DESCRIPTION".into(), json!(a.description));
+    item.insert("RESULT_MARK".into(), json!(a.result_mark.as_str()));
+    item.insert("SETTINGS".into(), if a.missed { json!({"MISSED_CALL": true}) } else { json!([]) });
+    item.insert("CREATED".into(), json!(time(engine, a.created)));
+    item.insert("RECORD_ID".into(), json!(a.record_id));
+    let entity = a.communication_entity;
+    item.insert(
+        "COMMUNICATIONS".into(),
+        json!([{
+            "TYPE": "PHONE",
+            "VALUE": a.phone,
+            "ENTITY_TYPE_ID": entity.map(|e| e.kind.type_id().to_string()),
+            "ENTITY_ID": entity.map(|e| e.id.to_string()),
+        }]),
+    );
+    item.insert(
+        "BINDINGS".into(),
+        Value::Array(
+            a.bindings
+                .iter()
+                .map(|b| json!({"OWNER_TYPE_ID": b.kind.type_id().to_string(), "OWNER_ID": b.id.to_string()}))
+                .collect(),
+        ),
+    );
+    Value::Object(item)
+}
+
+/// Lead statuses of a new portal.
+const LEAD_STATUSES: [(&str, &str, &str); 5] = [
+    ("NEW", "Unassigned", "P"),
+    ("IN_PROCESS", "In progress", "P"),
+    ("PROCESSED", "Processed", "P"),
+    ("CONVERTED", "Good lead", "S"),
+    ("JUNK", "Junk lead", "F"),
+];
+
+/// Deal stages of a new portal.
+const DEAL_STAGES: [(&str, &str, &str); 7] = [
+    ("NEW", "New", "P"),
+    ("PREPARATION", "Document preparation", "P"),
+    ("PREPAYMENT_INVOICE", "Invoice", "P"),
+    ("EXECUTING", "In progress", "P"),
+    ("FINAL_INVOICE", "Final invoice", "P"),
+    ("WON", "Deal won", "S"),
+    ("LOSE", "Deal lost", "F"),
+];
+
+/// `crm.status.list` with `filter.ENTITY_ID`: `SOURCE`, `STATUS` (lead statuses) or `DEAL_STAGE`.
+pub(crate) fn status_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let entity = filter(&p)?.map(|f| f.string("ENTITY_ID")).transpose()?.flatten();
+    let wanted = |name: &str| entity.as_deref().is_none_or(|e| e == name);
+    let mut items = Vec::new();
+    if wanted("STATUS") {
+        for (i, (id, name, semantic)) in LEAD_STATUSES.iter().enumerate() {
+            items.push(status_item("STATUS", id, name, (i + 1) * 10, Some(semantic)));
+        }
+    }
+    if wanted("SOURCE") {
+        for source in engine.read(|tx| tx.list_sources())? {
+            items.push(status_item("SOURCE", &source.id, &source.name, source.sort as usize, None));
+        }
+    }
+    if wanted("DEAL_STAGE") {
+        for (i, (id, name, semantic)) in DEAL_STAGES.iter().enumerate() {
+            items.push(status_item("DEAL_STAGE", id, name, (i + 1) * 10, Some(semantic)));
+        }
+    }
+    Ok(Value::Array(items))
+}
+
+fn status_item(entity: &str, id: &str, name: &str, sort: usize, semantic: Option<&str>) -> Value {
+    json!({"ENTITY_ID": entity, "STATUS_ID": id, "NAME": name, "SORT": sort.to_string(), "SEMANTICS": semantic})
+}

@@ -1,0 +1,253 @@
+//! Reading parameters as real clients send them: JSON numbers or numeric strings, PHP's casts
+//! where Bitrix applies them, and contract D2 for flags. A value of a shape that cannot mean
+//! anything for its parameter gets a 400 naming the parameter.
+
+use crate::WireError;
+use serde_json::{Map, Value};
+
+/// The parameters of one request (a JSON object; anything else reads as no parameters, as
+/// Bitrix ignores a body it cannot decode).
+#[derive(Debug, Clone, Copy)]
+pub struct Params<'a> {
+    map: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Params<'a> {
+    /// Wraps a request's `params`.
+    pub fn new(params: &'a Value) -> Self {
+        Params { map: params.as_object() }
+    }
+
+    /// The raw value of a parameter; JSON `null` counts as absent.
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.and_then(|m| m.get(name)).filter(|v| !v.is_null())
+    }
+
+    /// A parameter looked up case-insensitively (for methods where Bitrix lowercases keys).
+    pub fn get_ignore_case(&self, name: &str) -> Option<&'a Value> {
+        self.map
+            .and_then(|m| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+            .filter(|v| !v.is_null())
+    }
+
+    /// A text parameter: strings as they are, numbers as their decimal text.
+    pub fn string(&self, name: &str) -> Result<Option<String>, WireError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(value) => scalar_text(value)
+                .map(Some)
+                .ok_or_else(|| WireError::argument(format!("{name} should be a string"))),
+        }
+    }
+
+    /// An integer parameter with PHP's `(int)` cast for strings (`"12abc"` is 12, `"abc"` is
+    /// 0); absent is 0. Booleans, arrays and objects are refused.
+    pub fn int(&self, name: &str) -> Result<i64, WireError> {
+        match self.get(name) {
+            None => Ok(0),
+            Some(value) => {
+                php_int(value).ok_or_else(|| WireError::argument(format!("{name} should be an integer")))
+            }
+        }
+    }
+
+    /// An optional integer parameter (absent stays `None`).
+    pub fn opt_int(&self, name: &str) -> Result<Option<i64>, WireError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(_) => self.int(name).map(Some),
+        }
+    }
+
+    /// A float parameter (`COST`): numbers, or strings with PHP's `(float)` cast; absent is 0.
+    pub fn float(&self, name: &str) -> Result<f64, WireError> {
+        let invalid = || WireError::argument(format!("{name} should be a number"));
+        match self.get(name) {
+            None => Ok(0.0),
+            Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).ok_or_else(invalid),
+            Some(Value::String(s)) => Ok(php_float_prefix(s)),
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// A flag (contract D2). Absent or null: `None` (the caller's default).
+    pub fn flag(&self, name: &str) -> Result<Option<bool>, WireError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        parse_flag(value)
+            .map(Some)
+            .ok_or_else(|| WireError::argument(format!("{name} should be 0 or 1")))
+    }
+
+    /// Bitrix's `"Y"`/`"N"` fields: `"Y"`, `true` and 1 are yes; `"N"`, `false` and 0 are no.
+    pub fn yes_no(&self, name: &str) -> Result<Option<bool>, WireError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) if s == "Y" => Ok(Some(true)),
+            Some(Value::String(s)) if s == "N" => Ok(Some(false)),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
+            Some(_) => Err(WireError::argument(format!("{name} should be Y or N"))),
+        }
+    }
+
+    /// A nested object parameter (`fields`, `filter`).
+    pub fn object(&self, name: &str) -> Result<Option<Params<'a>>, WireError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(value @ Value::Object(_)) => Ok(Some(Params::new(value))),
+            // PHP sends an empty array for an empty object.
+            Some(Value::Array(items)) if items.is_empty() => Ok(None),
+            Some(_) => Err(WireError::argument(format!("{name} should be an object"))),
+        }
+    }
+
+    /// Names of the parameters present.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> {
+        self.map.into_iter().flat_map(|m| m.keys().map(String::as_str))
+    }
+}
+
+/// A scalar's text: strings as they are, integers and floats as JSON writes them.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// PHP's `(int)` of a JSON value; `None` for booleans, arrays and objects.
+pub fn php_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(float_to_int)),
+        Value::String(s) => Some(php_int_prefix(s)),
+        _ => None,
+    }
+}
+
+/// Truncates toward zero, saturating at the `i64` range (NaN is 0).
+fn float_to_int(f: f64) -> i64 {
+    // `as` saturates and maps NaN to 0.
+    f.trunc() as i64
+}
+
+/// PHP's `(int)"..."`: leading whitespace, an optional sign, then the leading digits.
+pub fn php_int_prefix(text: &str) -> i64 {
+    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let mut value: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        let digit = i64::from(b - b'0');
+        value = match value.checked_mul(10).and_then(|v| v.checked_add(digit)) {
+            Some(v) => v,
+            None => return if negative { i64::MIN } else { i64::MAX },
+        };
+    }
+    if negative { -value } else { value }
+}
+
+/// PHP's `(float)"..."`: the longest numeric prefix (sign, digits, fraction, exponent), else 0.
+fn php_float_prefix(text: &str) -> f64 {
+    let bytes = text.trim_start().as_bytes();
+    let digits_from = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut end = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
+    let int_end = digits_from(end);
+    let mut mantissa_digits = int_end - end;
+    end = int_end;
+    if bytes.get(end) == Some(&b'.') {
+        let frac_end = digits_from(end + 1);
+        mantissa_digits += frac_end - end - 1;
+        end = frac_end;
+    }
+    if mantissa_digits == 0 {
+        return 0.0;
+    }
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'+' | b'-')));
+        let exp_end = digits_from(end + 1 + sign);
+        if exp_end > end + 1 + sign {
+            end = exp_end;
+        }
+    }
+    std::str::from_utf8(&bytes[..end])
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|f| f.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// Contract D2: the values that mean false and true; anything else is `None`.
+pub fn parse_flag(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f == 0.0 => Some(false),
+            Some(f) if f == 1.0 => Some(true),
+            _ => None,
+        },
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "0" | "" | "n" | "false" | "no" | "off" => Some(false),
+            "1" | "y" | "true" | "yes" | "on" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flags_mean_what_they_say() {
+        for f in [json!(0), json!("0"), json!(false), json!(""), json!("N"), json!("n"), json!("false"), json!("no"), json!("off")] {
+            assert_eq!(parse_flag(&f), Some(false), "{f}");
+        }
+        for t in [json!(1), json!("1"), json!(true), json!("Y"), json!("y"), json!("true"), json!("yes"), json!("on")] {
+            assert_eq!(parse_flag(&t), Some(true), "{t}");
+        }
+        for bad in [json!(2), json!("maybe"), json!([]), json!({}), json!(0.5)] {
+            assert_eq!(parse_flag(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn php_int_casts() {
+        assert_eq!(php_int(&json!("12abc")), Some(12));
+        assert_eq!(php_int(&json!("abc")), Some(0));
+        assert_eq!(php_int(&json!(" -7")), Some(-7));
+        assert_eq!(php_int(&json!(12)), Some(12));
+        assert_eq!(php_int(&json!(12.9)), Some(12));
+        assert_eq!(php_int(&json!("99999999999999999999")), Some(i64::MAX));
+        assert_eq!(php_int(&json!(1e300)), Some(i64::MAX));
+        assert_eq!(php_int(&json!(true)), None);
+        assert_eq!(php_int(&json!([1])), None);
+    }
+
+    #[test]
+    fn floats_take_the_numeric_prefix() {
+        let params = json!({"A": "1.5RUB", "B": "x", "C": 2.25, "D": [1], "F": " -2e3x", "G": ".5", "H": "1e999"});
+        let p = Params::new(&params);
+        assert_eq!(p.float("A").ok(), Some(1.5));
+        assert_eq!(p.float("B").ok(), Some(0.0));
+        assert_eq!(p.float("C").ok(), Some(2.25));
+        assert!(p.float("D").is_err());
+        assert_eq!(p.float("E").ok(), Some(0.0));
+        assert_eq!(p.float("F").ok(), Some(-2000.0));
+        assert_eq!(p.float("G").ok(), Some(0.5));
+        assert_eq!(p.float("H").ok(), Some(0.0));
+    }
+}
