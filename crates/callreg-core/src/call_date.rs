@@ -4,7 +4,9 @@
 //! optional, fractional seconds up to 9 digits, and an offset `Z`, `+03:00`, `+0300` or `+03`.
 //! Without an offset the time is read in the portal's time zone. The result is UTC.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// `CALL_START_DATE` was not a date in one of the accepted formats.

@@ -21,7 +21,12 @@ impl<S: CrmStore> Engine<S> {
         self.card_event(call_id, users, false)
     }
 
-    fn card_event(&self, call_id: &str, users: Option<&[i64]>, show: bool) -> Result<bool, CallregError> {
+    fn card_event(
+        &self,
+        call_id: &str,
+        users: Option<&[i64]>,
+        show: bool,
+    ) -> Result<bool, CallregError> {
         let now = self.now();
         self.in_transaction(|tx| {
             let Some(call) = tx.active_call(&CallId::new(call_id))? else {
@@ -29,7 +34,9 @@ impl<S: CrmStore> Engine<S> {
             };
             // Bitrix does not check the users; ids that cannot be users are skipped.
             let targets: Vec<UserId> = match users {
-                Some(ids) => ids.iter().filter_map(|id| u64::try_from(*id).ok()).map(UserId).collect(),
+                Some(ids) => {
+                    ids.iter().filter_map(|id| u64::try_from(*id).ok()).map(UserId).collect()
+                }
                 None => vec![call.user_id],
             };
             for user in targets {

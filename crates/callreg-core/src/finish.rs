@@ -24,7 +24,8 @@ pub const MAX_STATUS_CODE: usize = 255;
 pub const MAX_RECORD_URL: usize = 2048;
 
 /// `ERRORS.ACTIVITY_CREATION` when no CRM record can be bound.
-pub const NO_ENTITY_FOR_ACTIVITY: &str = "Could not find associated crm entity for the current call";
+pub const NO_ENTITY_FOR_ACTIVITY: &str =
+    "Could not find associated crm entity for the current call";
 
 /// A finish as received.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,14 +95,19 @@ impl<S: CrmStore> Engine<S> {
     /// that the call is active, that the user is active, the limits (D8). Then stores the
     /// statistics row, the activity, reassignments, missed-call marks and events, and removes
     /// the active call, all at once. A second finish of the same call gets "Call is not found".
-    pub fn finish(&self, auth: &Auth, request: &FinishRequest) -> Result<FinishOutcome, CallregError> {
+    pub fn finish(
+        &self,
+        auth: &Auth,
+        request: &FinishRequest,
+    ) -> Result<FinishOutcome, CallregError> {
         if !auth.kind.may_manage_calls() {
             return Err(CallregError::WrongAuthType);
         }
         let now = self.now();
         self.in_transaction(|tx| {
             self.check_permission(tx, auth)?;
-            let user_id = self.resolve_user_id(tx, request.user_id, request.user_phone_inner.as_deref())?;
+            let user_id =
+                self.resolve_user_id(tx, request.user_id, request.user_phone_inner.as_deref())?;
             let call_id = request.call_id.as_deref().ok_or(CallregError::CallIdNotString)?;
             let call = tx.active_call(&CallId::new(call_id))?.ok_or(CallregError::CallNotFound)?;
             let user = self.active_user(tx, user_id)?;
@@ -186,7 +192,11 @@ impl<S: CrmStore> Engine<S> {
 
     /// The records an activity is bound to: the call's own entities, else a fresh search by the
     /// caller's number; ordered active deals, leads, contacts, companies.
-    fn activity_bindings(&self, tx: &mut dyn StoreTx, call: &ActiveCall) -> Result<Vec<EntityRef>, CallregError> {
+    fn activity_bindings(
+        &self,
+        tx: &mut dyn StoreTx,
+        call: &ActiveCall,
+    ) -> Result<Vec<EntityRef>, CallregError> {
         let mut bindings: Vec<EntityRef> = call.entities.iter().map(|e| e.entity).collect();
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);

@@ -6,8 +6,8 @@
 
 pub mod auth;
 pub mod call_date;
-pub mod card;
 pub mod call_id;
+pub mod card;
 pub mod clock;
 pub mod config;
 pub mod engine;
@@ -34,9 +34,9 @@ pub use engine::{Engine, NewCompany, NewContact, NewDeal, NewLead, NewUser, Phon
 pub use error::{CallregError, ErrorKind};
 pub use finish::{FinishOutcome, FinishRequest};
 pub use outbox::OfflineEvents;
-pub use search::CrmSearchHit;
 pub use records::{AttachRecordOutcome, AttachRecordRequest, AudioKind, RecordFetcher};
 pub use register::{RegisterOutcome, RegisterRequest};
+pub use search::CrmSearchHit;
 pub use store::{CrmStore, StoreError, StoreTx};
 pub use transcripts::{RawTranscriptMessage, TranscriptRequest};
 pub use types::{CallId, CallType, EntityRef, EntityType, UserId, UserRef};

@@ -9,7 +9,11 @@ use chrono::{DateTime, Utc};
 
 /// The keys a caller's number is searched by: tier 1 (the default region) and, when the call
 /// came in on a line of another country, tier 2 (the number read in the line's country).
-pub fn caller_keys(phones: &PhoneNormalizer, raw: &str, line_number: Option<&str>) -> Vec<PhoneKey> {
+pub fn caller_keys(
+    phones: &PhoneNormalizer,
+    raw: &str,
+    line_number: Option<&str>,
+) -> Vec<PhoneKey> {
     let mut keys = Vec::with_capacity(2);
     if let Some(key) = phones.key(raw) {
         keys.push(key);
@@ -95,7 +99,11 @@ pub fn find_owners(tx: &mut dyn StoreTx, keys: &[PhoneKey]) -> StoreResult<Owner
 
 /// Among clients of one type: the one with the most recently modified active deal, else the
 /// lowest id. `ids` must be sorted ascending.
-fn best_client(tx: &mut dyn StoreTx, kind: EntityType, ids: &[u64]) -> StoreResult<Option<EntityRef>> {
+fn best_client(
+    tx: &mut dyn StoreTx,
+    kind: EntityType,
+    ids: &[u64],
+) -> StoreResult<Option<EntityRef>> {
     let mut best: Option<(DateTime<Utc>, u64)> = None;
     for &id in ids {
         let entity = EntityRef { kind, id };

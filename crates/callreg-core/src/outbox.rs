@@ -20,7 +20,11 @@ impl<S: CrmStore> Engine<S> {
     /// Takes up to `limit` unclaimed events, oldest first. With `clear` they are removed at
     /// once; without it they are claimed by the returned process id (no other reader gets
     /// them) until [`clear_offline_events`](Self::clear_offline_events) removes them.
-    pub fn take_offline_events(&self, limit: usize, clear: bool) -> Result<OfflineEvents, CallregError> {
+    pub fn take_offline_events(
+        &self,
+        limit: usize,
+        clear: bool,
+    ) -> Result<OfflineEvents, CallregError> {
         let process_id = new_process_id()?;
         self.in_transaction(|tx| {
             let events = tx.pending_events(limit)?;
@@ -40,7 +44,11 @@ impl<S: CrmStore> Engine<S> {
 
     /// Removes events claimed by `process_id` (only those in `ids`, when given). Returns how
     /// many were removed.
-    pub fn clear_offline_events(&self, process_id: &str, ids: Option<&[u64]>) -> Result<usize, CallregError> {
+    pub fn clear_offline_events(
+        &self,
+        process_id: &str,
+        ids: Option<&[u64]>,
+    ) -> Result<usize, CallregError> {
         self.in_transaction(|tx| {
             let claimed = tx.claimed_events(process_id)?;
             let chosen: Vec<u64> = claimed
@@ -55,7 +63,8 @@ impl<S: CrmStore> Engine<S> {
 
 fn new_process_id() -> Result<String, CallregError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::other(format!("no random process id: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::other(format!("no random process id: {e}")))?;
     let mut id = String::with_capacity(32);
     for b in bytes {
         let _ = write!(id, "{b:02x}");

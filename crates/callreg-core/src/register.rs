@@ -172,7 +172,11 @@ impl<S: CrmStore> Engine<S> {
     /// (D8) and an explicit CRM binding (D12). Then, in the same transaction: the line, the
     /// dedup (D4), the owner search, auto-creation, the call and its events. On any error
     /// nothing is stored.
-    pub fn register(&self, auth: &Auth, request: &RegisterRequest) -> Result<RegisterOutcome, CallregError> {
+    pub fn register(
+        &self,
+        auth: &Auth,
+        request: &RegisterRequest,
+    ) -> Result<RegisterOutcome, CallregError> {
         if !auth.kind.may_manage_calls() {
             return Err(CallregError::WrongAuthType);
         }
@@ -185,7 +189,11 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// Contract D7: the acting user must hold `CALL_DETAIL_MODIFY` (administrators do).
-    pub(crate) fn check_permission(&self, tx: &mut dyn StoreTx, auth: &Auth) -> Result<(), CallregError> {
+    pub(crate) fn check_permission(
+        &self,
+        tx: &mut dyn StoreTx,
+        auth: &Auth,
+    ) -> Result<(), CallregError> {
         if !self.config().permission_check {
             return Ok(());
         }
@@ -218,7 +226,11 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// The call's user, which must exist and be active.
-    pub(crate) fn active_user(&self, tx: &mut dyn StoreTx, user_id: i64) -> Result<User, CallregError> {
+    pub(crate) fn active_user(
+        &self,
+        tx: &mut dyn StoreTx,
+        user_id: i64,
+    ) -> Result<User, CallregError> {
         let id = u64::try_from(user_id).map_err(|_| CallregError::UserNotActive)?;
         match tx.user(UserId(id))? {
             Some(user) if user.active => Ok(user),
@@ -232,7 +244,8 @@ impl<S: CrmStore> Engine<S> {
         request: &'a RegisterRequest,
         now: DateTime<Utc>,
     ) -> Result<ValidRegistration<'a>, CallregError> {
-        let user_id = self.resolve_user_id(tx, request.user_id, request.user_phone_inner.as_deref())?;
+        let user_id =
+            self.resolve_user_id(tx, request.user_id, request.user_phone_inner.as_deref())?;
         let call_type = request
             .call_type
             .as_deref()
@@ -259,7 +272,9 @@ impl<S: CrmStore> Engine<S> {
         }
 
         let explicit = match (&request.crm_entity_type, request.crm_entity_id) {
-            (Some(entity_type), Some(entity_id)) => Some(existing_entity(tx, entity_type, entity_id)?),
+            (Some(entity_type), Some(entity_id)) => {
+                Some(existing_entity(tx, entity_type, entity_id)?)
+            }
             _ => None,
         };
         Ok(ValidRegistration { user, call_type, start_date, caller_id, line_number, explicit })
@@ -284,7 +299,9 @@ impl<S: CrmStore> Engine<S> {
             None => PhoneKey::Digits(valid.caller_id.clone()).to_storage(),
         };
 
-        if let Some(existing) = self.find_live_duplicate(tx, app, request, &valid, line.as_ref(), &caller_key, now)? {
+        if let Some(existing) =
+            self.find_live_duplicate(tx, app, request, &valid, line.as_ref(), &caller_key, now)?
+        {
             if request.show {
                 queue_card_show(tx, &existing, existing.user_id, now)?;
             }
@@ -298,7 +315,8 @@ impl<S: CrmStore> Engine<S> {
             });
         }
 
-        let call_id = new_call_id(now).map_err(|e| CallregError::Store(crate::store::StoreError::other(e.to_string())))?;
+        let call_id = new_call_id(now)
+            .map_err(|e| CallregError::Store(crate::store::StoreError::other(e.to_string())))?;
         let portal_user = self.portal_user_of(tx, &valid.caller_id)?;
 
         let (primary, mut entities, excluded) = match valid.explicit {
@@ -314,7 +332,11 @@ impl<S: CrmStore> Engine<S> {
                 let entities = found
                     .bound
                     .iter()
-                    .map(|&entity| CallEntity { entity, primary: Some(entity) == found.primary, created: false })
+                    .map(|&entity| CallEntity {
+                        entity,
+                        primary: Some(entity) == found.primary,
+                        created: false,
+                    })
                     .collect();
                 (found.primary, entities, found.excluded)
             }
@@ -334,8 +356,16 @@ impl<S: CrmStore> Engine<S> {
             } else if excluded {
                 outcome.lead_creation_error = Some(EXCLUDED_NUMBER_REFUSAL.into());
             } else {
-                let created = self.create_for_unknown_caller(tx, request, &valid, line.as_ref(), keys.first(), now)?;
-                outcome.created_lead = created.iter().find(|e| e.kind == EntityType::Lead).map(|e| e.id);
+                let created = self.create_for_unknown_caller(
+                    tx,
+                    request,
+                    &valid,
+                    line.as_ref(),
+                    keys.first(),
+                    now,
+                )?;
+                outcome.created_lead =
+                    created.iter().find(|e| e.kind == EntityType::Lead).map(|e| e.id);
                 outcome.primary = created.first().copied();
                 entities = created
                     .iter()
@@ -427,7 +457,11 @@ impl<S: CrmStore> Engine<S> {
 
     /// The active employee whose internal extension is exactly this number: the call is then
     /// a portal call.
-    fn portal_user_of(&self, tx: &mut dyn StoreTx, caller_id: &str) -> Result<Option<UserId>, CallregError> {
+    fn portal_user_of(
+        &self,
+        tx: &mut dyn StoreTx,
+        caller_id: &str,
+    ) -> Result<Option<UserId>, CallregError> {
         for id in tx.find_users_by_inner_phone(caller_id)? {
             if tx.user(id)?.is_some_and(|u| u.active) {
                 return Ok(Some(id));
@@ -437,7 +471,11 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// Whether the number is an active employee's phone or one of the portal's own lines.
-    fn is_local_number(&self, tx: &mut dyn StoreTx, keys: &[PhoneKey]) -> Result<bool, CallregError> {
+    fn is_local_number(
+        &self,
+        tx: &mut dyn StoreTx,
+        keys: &[PhoneKey],
+    ) -> Result<bool, CallregError> {
         for key in keys {
             for id in tx.find_users_by_phone_key(key)? {
                 if tx.user(id)?.is_some_and(|u| u.active) {
@@ -467,14 +505,21 @@ impl<S: CrmStore> Engine<S> {
             None => valid.caller_id.clone(),
         };
         let title = format!("{number} - {}", valid.call_type.lead_title_suffix());
-        let phones = vec![Phone { value: valid.caller_id.clone(), value_type: "WORK".into(), key: key.cloned() }];
+        let phones = vec![Phone {
+            value: valid.caller_id.clone(),
+            value_type: "WORK".into(),
+            key: key.cloned(),
+        }];
         match self.config().crm_mode {
             CrmMode::Classic => {
                 let source_id = self.lead_source(tx, request.crm_source.as_deref())?;
                 let source_description = match line {
                     Some(line) => format!(
                         "Call routed to: {}.",
-                        line.key.as_ref().map(|k| k.to_string()).unwrap_or_else(|| line.number.clone())
+                        line.key
+                            .as_ref()
+                            .map(|k| k.to_string())
+                            .unwrap_or_else(|| line.number.clone())
                     ),
                     None => String::new(),
                 };
@@ -521,7 +566,11 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// `CRM_SOURCE` when it names an existing source, else `CALL`, else `OTHER`.
-    fn lead_source(&self, tx: &mut dyn StoreTx, wanted: Option<&str>) -> Result<String, CallregError> {
+    fn lead_source(
+        &self,
+        tx: &mut dyn StoreTx,
+        wanted: Option<&str>,
+    ) -> Result<String, CallregError> {
         for candidate in wanted.into_iter().chain(["CALL"]) {
             if tx.source_exists(candidate)? {
                 return Ok(candidate.to_string());
@@ -539,8 +588,13 @@ fn check_length(param: &'static str, value: &str, limit: usize) -> Result<(), Ca
 }
 
 /// Contract D12: an explicit binding must name an existing record of a known type.
-fn existing_entity(tx: &mut dyn StoreTx, entity_type: &str, entity_id: i64) -> Result<EntityRef, CallregError> {
-    let not_found = || CallregError::CrmEntityNotFound { entity_type: entity_type.to_string(), entity_id };
+fn existing_entity(
+    tx: &mut dyn StoreTx,
+    entity_type: &str,
+    entity_id: i64,
+) -> Result<EntityRef, CallregError> {
+    let not_found =
+        || CallregError::CrmEntityNotFound { entity_type: entity_type.to_string(), entity_id };
     let kind = EntityType::parse(entity_type).ok_or_else(not_found)?;
     let id = u64::try_from(entity_id).map_err(|_| not_found())?;
     let exists = match kind {
@@ -557,7 +611,11 @@ fn text(value: impl Into<String>) -> Value {
 }
 
 /// `OnVoximplantCallInit` and `OnVoximplantCallStart` for a new call (contract D9).
-fn queue_call_started(tx: &mut dyn StoreTx, call: &ActiveCall, now: DateTime<Utc>) -> Result<(), CallregError> {
+fn queue_call_started(
+    tx: &mut dyn StoreTx,
+    call: &ActiveCall,
+    now: DateTime<Utc>,
+) -> Result<(), CallregError> {
     let app_id = call.app_id.as_ref().map_or(Value::Null, |a| text(a.as_str()));
     let mut init = EventData::new();
     init.insert("CALL_ID".into(), text(call.call_id.as_str()));

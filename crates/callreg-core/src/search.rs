@@ -25,7 +25,10 @@ impl<S: CrmStore> Engine<S> {
     /// At most one contact, one lead and one company owning `phone_number` (the lowest id of
     /// each), in that order. Same matching as register; the exclusion list and lead statuses
     /// are not applied, as in Bitrix.
-    pub fn search_crm_entities(&self, phone_number: &str) -> Result<Vec<CrmSearchHit>, CallregError> {
+    pub fn search_crm_entities(
+        &self,
+        phone_number: &str,
+    ) -> Result<Vec<CrmSearchHit>, CallregError> {
         if phone_number.is_empty() {
             return Err(CallregError::PhoneNumberEmpty);
         }
@@ -49,7 +52,10 @@ impl<S: CrmStore> Engine<S> {
     }
 }
 
-fn search_hit(tx: &mut dyn StoreTx, entity: EntityRef) -> Result<Option<CrmSearchHit>, CallregError> {
+fn search_hit(
+    tx: &mut dyn StoreTx,
+    entity: EntityRef,
+) -> Result<Option<CrmSearchHit>, CallregError> {
     let (assigned_by, name) = match entity.kind {
         EntityType::Contact => match tx.contact(entity.id)? {
             Some(c) => (c.assigned_by, format!("{} {}", c.name, c.last_name).trim().to_string()),
@@ -67,5 +73,10 @@ fn search_hit(tx: &mut dyn StoreTx, entity: EntityRef) -> Result<Option<CrmSearc
         EntityType::Deal => return Ok(None),
     };
     let responsible = tx.user(assigned_by)?;
-    Ok(Some(CrmSearchHit { entity, assigned_by, name: Some(name).filter(|n| !n.is_empty()), responsible }))
+    Ok(Some(CrmSearchHit {
+        entity,
+        assigned_by,
+        name: Some(name).filter(|n| !n.is_empty()),
+        responsible,
+    }))
 }

@@ -118,7 +118,11 @@ fn plus_seven_is_russian_under_any_region() {
 #[test]
 fn belarus() {
     let by = normalizer("BY");
-    assert_all(&by, &e164("375291234567"), &["8 029 123-45-67", "80291234567", "+375 29 123-45-67", "375291234567"]);
+    assert_all(
+        &by,
+        &e164("375291234567"),
+        &["8 029 123-45-67", "80291234567", "+375 29 123-45-67", "375291234567"],
+    );
     assert_all(&by, &e164("375171234567"), &["8 017 123-45-67", "+375 17 123 45 67"]);
     // phonenumber::parse gives +37511234567 for this toll-free number.
     assert_all(&by, &e164("3758011234567"), &["+375 801 123 4567", "8 801 123 4567"]);
@@ -299,7 +303,6 @@ fn russian() -> impl Strategy<Value = Generated> {
                     format!("8 {a} {s},5"),
                     format!("8-{a}-{s} доб. 5"),
                     format!("+8 {a} {s}"),
-                    format!("008{a}{s}"),
                     format!("8 10 7 {a} {s}"),
                 ],
             }
@@ -311,7 +314,11 @@ fn russian() -> impl Strategy<Value = Generated> {
 fn german() -> impl Strategy<Value = Generated> {
     (prop::sample::select(vec!["30", "40", "89"]), 1u32..10, 0u32..10_000_000, any::<bool>())
         .prop_map(|(a, first, rest, eight)| {
-            let s = if eight { format!("{first}{rest:07}") } else { format!("{first}{:06}", rest % 1_000_000) };
+            let s = if eight {
+                format!("{first}{rest:07}")
+            } else {
+                format!("{first}{:06}", rest % 1_000_000)
+            };
             Generated {
                 region: "DE",
                 e164: format!("49{a}{s}"),
@@ -359,9 +366,8 @@ fn generated() -> impl Strategy<Value = Generated> {
 }
 
 /// Normalizers of the regions the properties use, built once.
-static NORMALIZERS: LazyLock<Vec<PhoneNormalizer>> = LazyLock::new(|| {
-    ["RU", "DE", "US", "BY", "KZ", "GB"].into_iter().map(normalizer).collect()
-});
+static NORMALIZERS: LazyLock<Vec<PhoneNormalizer>> =
+    LazyLock::new(|| ["RU", "DE", "US", "BY", "KZ", "GB"].into_iter().map(normalizer).collect());
 
 fn normalizer_of(code: &str) -> &'static PhoneNormalizer {
     NORMALIZERS.iter().find(|n| n.default_region().as_str() == code).expect("built")
@@ -420,8 +426,8 @@ fn phone_like() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop::sample::select(vec![
             "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "00", "8", "7", "+", " ", "-", "(",
-            ")", "(0)", "#", "*", ",", ";", "x", "ext.", "доб", "tel:", "810", "011", "375",
-            "49", "+7", "+49", "1234567", "495", "812",
+            ")", "(0)", "#", "*", ",", ";", "x", "ext.", "доб", "tel:", "810", "011", "375", "49",
+            "+7", "+49", "1234567", "495", "812",
         ]),
         0..12,
     )
@@ -437,7 +443,14 @@ fn check_idempotent(n: &PhoneNormalizer, raw: &str) -> Result<(), TestCaseError>
     match &key {
         PhoneKey::E164(_) => {
             for other in NORMALIZERS.iter() {
-                prop_assert_eq!(other.key(&text), Some(key.clone()), "{:?} -> {} in {}", raw, text, other.default_region());
+                prop_assert_eq!(
+                    other.key(&text),
+                    Some(key.clone()),
+                    "{:?} -> {} in {}",
+                    raw,
+                    text,
+                    other.default_region()
+                );
             }
         }
         PhoneKey::Digits(_) if !strip_letters(raw).starts_with('+') => {

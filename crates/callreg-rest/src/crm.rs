@@ -69,7 +69,11 @@ pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handle
     let ids = id_filter(wanted, "ID")?;
     let users = engine.users()?;
     Ok(Value::Array(
-        users.iter().filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0))).map(user_json).collect(),
+        users
+            .iter()
+            .filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0)))
+            .map(user_json)
+            .collect(),
     ))
 }
 
@@ -108,7 +112,8 @@ fn get_id(p: &Params<'_>) -> Result<u64, WireError> {
 
 /// An id filter: one id, or an array of ids.
 fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, WireError> {
-    let invalid = || WireError::argument(format!("filter {name} should be an id or an array of ids"));
+    let invalid =
+        || WireError::argument(format!("filter {name} should be an id or an array of ids"));
     match value {
         None => Ok(None),
         Some(Value::Array(items)) => items
@@ -116,7 +121,9 @@ fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, Wire
             .map(|v| php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(invalid))
             .collect::<Result<Vec<u64>, _>>()
             .map(Some),
-        Some(v) => Ok(Some(vec![php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(invalid)?])),
+        Some(v) => {
+            Ok(Some(vec![php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(invalid)?]))
+        }
     }
 }
 
@@ -185,7 +192,8 @@ fn reference<S: CrmStore>(
     if id == 0 {
         return Ok(None);
     }
-    let id = u64::try_from(id).map_err(|_| WireError::argument(format!("{name} should be an id")))?;
+    let id =
+        u64::try_from(id).map_err(|_| WireError::argument(format!("{name} should be an id")))?;
     let exists = match kind {
         EntityType::Contact => engine.contact(id)?.is_some(),
         EntityType::Company => engine.company(id)?.is_some(),
@@ -199,13 +207,22 @@ fn reference<S: CrmStore>(
 }
 
 /// Ids of records of `kind` passing a list filter (`ID`, `PHONE`), ascending.
-fn filtered_ids<S: CrmStore>(engine: &Engine<S>, kind: EntityType, p: &Params<'_>) -> Result<Vec<u64>, WireError> {
+fn filtered_ids<S: CrmStore>(
+    engine: &Engine<S>,
+    kind: EntityType,
+    p: &Params<'_>,
+) -> Result<Vec<u64>, WireError> {
     let filter = filter(p)?;
     let mut ids = match filter.and_then(|f| f.get("PHONE")) {
         Some(phone) => {
-            let number = scalar_text(phone).ok_or_else(|| WireError::argument("filter PHONE should be a string"))?;
-            let mut ids: Vec<u64> =
-                engine.entities_with_number(&number)?.into_iter().filter(|e| e.kind == kind).map(|e| e.id).collect();
+            let number = scalar_text(phone)
+                .ok_or_else(|| WireError::argument("filter PHONE should be a string"))?;
+            let mut ids: Vec<u64> = engine
+                .entities_with_number(&number)?
+                .into_iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.id)
+                .collect();
             ids.sort_unstable();
             ids
         }
@@ -443,23 +460,27 @@ pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handl
 /// `crm.activity.list` with `filter` by `OWNER_TYPE_ID` / `OWNER_ID` (any binding) and `ORIGIN_ID`.
 pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
     let filter = filter(&p)?;
-    let owner_type = match filter.map(|f| f.opt_int("OWNER_TYPE_ID")).transpose()?.flatten() {
-        Some(id) => Some(
-            EntityType::from_type_id(id).ok_or_else(|| WireError::argument("filter OWNER_TYPE_ID should be 1, 2, 3 or 4"))?,
-        ),
-        None => None,
-    };
+    let owner_type =
+        match filter.map(|f| f.opt_int("OWNER_TYPE_ID")).transpose()?.flatten() {
+            Some(id) => Some(EntityType::from_type_id(id).ok_or_else(|| {
+                WireError::argument("filter OWNER_TYPE_ID should be 1, 2, 3 or 4")
+            })?),
+            None => None,
+        };
     let owner_id = filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten();
     let origin = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
     let activities = engine.activities()?;
     let matches = |a: &Activity| {
         let bound = |b: &EntityRef| {
-            owner_type.is_none_or(|t| b.kind == t) && owner_id.is_none_or(|id| i64::try_from(b.id) == Ok(id))
+            owner_type.is_none_or(|t| b.kind == t)
+                && owner_id.is_none_or(|id| i64::try_from(b.id) == Ok(id))
         };
         let by_owner = (owner_type.is_none() && owner_id.is_none()) || a.bindings.iter().any(bound);
         by_owner && origin.as_ref().is_none_or(|o| &a.origin_id == o)
     };
-    Ok(Value::Array(activities.iter().filter(|a| matches(a)).map(|a| activity_json(engine, a)).collect()))
+    Ok(Value::Array(
+        activities.iter().filter(|a| matches(a)).map(|a| activity_json(engine, a)).collect(),
+    ))
 }
 
 fn activity_json<S: CrmStore>(engine: &Engine<S>, a: &Activity) -> Value {

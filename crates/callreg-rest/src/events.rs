@@ -46,7 +46,9 @@ pub(crate) fn offline_clear<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> H
         Some(Value::Array(items)) => {
             Some(items.iter().filter_map(php_int).filter_map(|id| u64::try_from(id).ok()).collect())
         }
-        Some(value) => Some(php_int(value).and_then(|id| u64::try_from(id).ok()).into_iter().collect()),
+        Some(value) => {
+            Some(php_int(value).and_then(|id| u64::try_from(id).ok()).into_iter().collect())
+        }
     };
     engine.clear_offline_events(&process_id, ids.as_deref())?;
     Ok(Value::Bool(true))

@@ -72,7 +72,11 @@ impl WireError {
 
     /// 403 `ACCESS_DENIED`.
     pub fn access_denied() -> Self {
-        WireError { status: 403, code: "ACCESS_DENIED".into(), description: "Access denied!".into() }
+        WireError {
+            status: 403,
+            code: "ACCESS_DENIED".into(),
+            description: "Access denied!".into(),
+        }
     }
 
     /// A 400 Bitrix `ERROR_CORE` (rule) error, e.g. `Not found`.
@@ -88,7 +92,11 @@ impl WireError {
 
 impl From<CallregError> for WireError {
     fn from(e: CallregError) -> Self {
-        WireError { status: e.http_status(), code: e.code().to_string(), description: e.to_string() }
+        WireError {
+            status: e.http_status(),
+            code: e.code().to_string(),
+            description: e.to_string(),
+        }
     }
 }
 
@@ -99,7 +107,12 @@ pub(crate) type Handled = Result<Value, WireError>;
 ///
 /// `method` is case-insensitive and may end in `.json`; parameter names are case-sensitive.
 /// An unknown method gets 404 `ERROR_METHOD_NOT_FOUND`.
-pub fn dispatch<S: CrmStore>(engine: &Engine<S>, auth: &Auth, method: &str, params: &Value) -> WireResponse {
+pub fn dispatch<S: CrmStore>(
+    engine: &Engine<S>,
+    auth: &Auth,
+    method: &str,
+    params: &Value,
+) -> WireResponse {
     let started_at = Utc::now();
     let started = Instant::now();
     match route(engine, auth, &normalize_method(method), params) {
@@ -193,7 +206,11 @@ fn route<S: CrmStore>(engine: &Engine<S>, auth: &Auth, method: &str, params: &Va
 
 /// Bitrix's `time` block. `start` and `processing` are integers, `finish` and `duration`
 /// floats, the dates ISO 8601 in the portal's time zone.
-fn time_block<S: CrmStore>(engine: &Engine<S>, started_at: DateTime<Utc>, started: Instant) -> Value {
+fn time_block<S: CrmStore>(
+    engine: &Engine<S>,
+    started_at: DateTime<Utc>,
+    started: Instant,
+) -> Value {
     let elapsed = started.elapsed().as_secs_f64();
     let finished_at = Utc::now();
     let start = started_at.timestamp();
@@ -222,10 +239,13 @@ pub fn parse_auth(auth: Option<&Value>) -> Result<Auth, WireError> {
     let Some(value) = auth.filter(|v| !v.is_null()) else {
         return Ok(Auth::webhook(1));
     };
-    let object = value.as_object().ok_or_else(|| WireError::invalid_request("auth should be an object"))?;
+    let object =
+        value.as_object().ok_or_else(|| WireError::invalid_request("auth should be an object"))?;
     let user_id = match object.get("user_id") {
         None | Some(Value::Null) => 1,
-        Some(v) => params::php_int(v).and_then(|id| u64::try_from(id).ok()).ok_or_else(|| invalid("user_id"))?,
+        Some(v) => params::php_int(v)
+            .and_then(|id| u64::try_from(id).ok())
+            .ok_or_else(|| invalid("user_id"))?,
     };
     let app_id = match object.get("app_id") {
         None | Some(Value::Null) => None,
@@ -242,5 +262,9 @@ pub fn parse_auth(auth: Option<&Value>) -> Result<Auth, WireError> {
         Some(Value::String(name)) => AuthKind::parse(name).ok_or_else(|| invalid("type"))?,
         Some(_) => return Err(invalid("type")),
     };
-    Ok(Auth { user_id: callreg_core::UserId(user_id), app_id: app_id.map(callreg_core::AppId::new), kind })
+    Ok(Auth {
+        user_id: callreg_core::UserId(user_id),
+        app_id: app_id.map(callreg_core::AppId::new),
+        kind,
+    })
 }

@@ -45,9 +45,8 @@ impl<'a> Params<'a> {
     pub fn int(&self, name: &str) -> Result<i64, WireError> {
         match self.get(name) {
             None => Ok(0),
-            Some(value) => {
-                php_int(value).ok_or_else(|| WireError::argument(format!("{name} should be an integer")))
-            }
+            Some(value) => php_int(value)
+                .ok_or_else(|| WireError::argument(format!("{name} should be an integer"))),
         }
     }
 
@@ -213,10 +212,29 @@ mod tests {
 
     #[test]
     fn flags_mean_what_they_say() {
-        for f in [json!(0), json!("0"), json!(false), json!(""), json!("N"), json!("n"), json!("false"), json!("no"), json!("off")] {
+        for f in [
+            json!(0),
+            json!("0"),
+            json!(false),
+            json!(""),
+            json!("N"),
+            json!("n"),
+            json!("false"),
+            json!("no"),
+            json!("off"),
+        ] {
             assert_eq!(parse_flag(&f), Some(false), "{f}");
         }
-        for t in [json!(1), json!("1"), json!(true), json!("Y"), json!("y"), json!("true"), json!("yes"), json!("on")] {
+        for t in [
+            json!(1),
+            json!("1"),
+            json!(true),
+            json!("Y"),
+            json!("y"),
+            json!("true"),
+            json!("yes"),
+            json!("on"),
+        ] {
             assert_eq!(parse_flag(&t), Some(true), "{t}");
         }
         for bad in [json!(2), json!("maybe"), json!([]), json!({}), json!(0.5)] {

@@ -88,7 +88,10 @@ pub(crate) fn finish<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>
 }
 
 /// A statistics row in Bitrix's order and types (reference §4.6).
-pub fn statistic_row(record: &callreg_core::model::CallRecord, zone: chrono_tz::Tz) -> Map<String, Value> {
+pub fn statistic_row(
+    record: &callreg_core::model::CallRecord,
+    zone: chrono_tz::Tz,
+) -> Map<String, Value> {
     let mut row = Map::new();
     row.insert("CALL_ID".into(), json!(record.call_id.as_str()));
     row.insert("EXTERNAL_CALL_ID".into(), json!(record.external_call_id));
@@ -107,7 +110,10 @@ pub fn statistic_row(record: &callreg_core::model::CallRecord, zone: chrono_tz::
     let app = record.app_id.as_ref().map(|a| a.as_str());
     row.insert("REST_APP_ID".into(), json!(app));
     row.insert("REST_APP_NAME".into(), app.map_or(Value::Bool(false), |a| json!(a)));
-    row.insert("CRM_ACTIVITY_ID".into(), record.activity_id.map_or(Value::Bool(false), |id| json!(id)));
+    row.insert(
+        "CRM_ACTIVITY_ID".into(),
+        record.activity_id.map_or(Value::Bool(false), |id| json!(id)),
+    );
     row.insert("COMMENT".into(), Value::Null);
     if let Some(url) = &record.record_url {
         row.insert("CALL_RECORD_URL".into(), json!(url));
@@ -127,9 +133,10 @@ pub(crate) fn show_or_hide<S: CrmStore>(engine: &Engine<S>, p: Params<'_>, show:
         None => None,
         Some(Value::Array(items)) => Some(items.iter().filter_map(php_int).collect()),
         Some(Value::Object(items)) => Some(items.values().filter_map(php_int).collect()),
-        Some(value) => Some(
-            vec![php_int(value).ok_or_else(|| WireError::argument("USER_ID should be an integer or an array"))?],
-        ),
+        Some(value) => Some(vec![
+            php_int(value)
+                .ok_or_else(|| WireError::argument("USER_ID should be an integer or an array"))?,
+        ]),
     };
     let active = if show {
         engine.show_call(&call_id, users.as_deref())?
@@ -190,9 +197,9 @@ pub(crate) fn attach_record<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> H
 /// `telephony.call.attachTranscription`.
 pub(crate) fn attach_transcription<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
     let messages = match p.get("MESSAGES") {
-        Some(Value::Array(items)) => {
-            Some(items.iter().enumerate().map(|(i, m)| (i.to_string(), transcript_message(m))).collect())
-        }
+        Some(Value::Array(items)) => Some(
+            items.iter().enumerate().map(|(i, m)| (i.to_string(), transcript_message(m))).collect(),
+        ),
         Some(Value::Object(items)) => {
             Some(items.iter().map(|(k, m)| (k.clone(), transcript_message(m))).collect())
         }

@@ -33,19 +33,35 @@ fn assert_error(reply: &WireResponse, status: u16, code: &str, description: &str
 fn method_names_are_case_insensitive_and_take_json_suffix() {
     let e = engine();
     let params = json!({"USER_ID": 1, "PHONE_NUMBER": "+74951234567", "TYPE": 2});
-    for method in ["telephony.externalCall.register", "telephony.externalcall.register", "TELEPHONY.EXTERNALCALL.REGISTER.json"] {
+    for method in [
+        "telephony.externalCall.register",
+        "telephony.externalcall.register",
+        "TELEPHONY.EXTERNALCALL.REGISTER.json",
+    ] {
         assert_eq!(call(&e, method, params.clone()).status, 200, "{method}");
     }
-    assert_error(&call(&e, "telephony.externalcall.nope", json!({})), 404, "ERROR_METHOD_NOT_FOUND", "Method not found!");
+    assert_error(
+        &call(&e, "telephony.externalcall.nope", json!({})),
+        404,
+        "ERROR_METHOD_NOT_FOUND",
+        "Method not found!",
+    );
 }
 
 #[test]
 fn success_bodies_have_the_full_time_block() {
     let e = engine();
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1234567", "TYPE": 1}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1234567", "TYPE": 1}),
+    );
     assert_eq!(keys(&reply.body), vec!["result", "time"]);
     let time = &reply.body["time"];
-    assert_eq!(keys(time), vec!["start", "finish", "duration", "processing", "date_start", "date_finish"]);
+    assert_eq!(
+        keys(time),
+        vec!["start", "finish", "duration", "processing", "date_start", "date_finish"]
+    );
     assert!(time["start"].is_i64());
     assert!(time["finish"].is_f64());
     assert!(time["duration"].is_f64());
@@ -57,32 +73,64 @@ fn success_bodies_have_the_full_time_block() {
 #[test]
 fn parameter_names_are_case_sensitive_and_unknown_ones_ignored() {
     let e = engine();
-    let reply = call(&e, "telephony.externalcall.register", json!({"user_id": 1, "PHONE_NUMBER": "+74951234567", "TYPE": 2}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"user_id": 1, "PHONE_NUMBER": "+74951234567", "TYPE": 2}),
+    );
     assert_error(&reply, 400, "ERROR_CORE", "USER_ID or USER_PHONE_INNER should be set");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": "1", "PHONE_NUMBER": 74951234567_i64, "TYPE": "2", "WHATEVER": [1, 2]}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": "1", "PHONE_NUMBER": 74951234567_i64, "TYPE": "2", "WHATEVER": [1, 2]}),
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 #[test]
 fn register_result_has_bitrix_types() {
     let e = engine();
-    let result = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "+7 495 123-45-67", "TYPE": 2}));
-    assert_eq!(keys(&result), vec!["CALL_ID", "CRM_CREATED_LEAD", "CRM_CREATED_ENTITIES", "CRM_ENTITY_TYPE", "CRM_ENTITY_ID"]);
+    let result = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "+7 495 123-45-67", "TYPE": 2}),
+    );
+    assert_eq!(
+        keys(&result),
+        vec![
+            "CALL_ID",
+            "CRM_CREATED_LEAD",
+            "CRM_CREATED_ENTITIES",
+            "CRM_ENTITY_TYPE",
+            "CRM_ENTITY_ID"
+        ]
+    );
     assert_eq!(result["CRM_CREATED_LEAD"], Value::Null);
     assert_eq!(result["CRM_CREATED_ENTITIES"], json!([]));
     assert_eq!(result["CRM_ENTITY_TYPE"], "");
     assert_eq!(result["CRM_ENTITY_ID"], Value::Null);
 
-    let created = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "+7 812 123-45-67", "TYPE": 2, "CRM_CREATE": "Y"}));
+    let created = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "+7 812 123-45-67", "TYPE": 2, "CRM_CREATE": "Y"}),
+    );
     let lead = created["CRM_CREATED_LEAD"].as_u64().expect("lead id is a number");
-    assert_eq!(created["CRM_CREATED_ENTITIES"], json!([{"ENTITY_TYPE": "LEAD", "ENTITY_ID": lead}]));
+    assert_eq!(
+        created["CRM_CREATED_ENTITIES"],
+        json!([{"ENTITY_TYPE": "LEAD", "ENTITY_ID": lead}])
+    );
     assert_eq!(created["CRM_ENTITY_TYPE"], "LEAD");
     assert_eq!(created["CRM_ENTITY_ID"], json!(lead));
     let lead_json = ok(&e, "crm.lead.get", json!({"id": lead}));
     assert_eq!(lead_json["TITLE"], "+7 812 123-45-67 - Incoming call");
 
     ok(&e, "user.add", json!({"NAME": "Op", "UF_PHONE_INNER": "101"}));
-    let local = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "101", "TYPE": 2, "CRM_CREATE": 1}));
+    let local = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "101", "TYPE": 2, "CRM_CREATE": 1}),
+    );
     assert_eq!(local["LEAD_CREATION_ERROR"], "Lead creation is disabled for local users");
 }
 
@@ -94,7 +142,8 @@ fn flags_follow_d2() {
     for off in [json!("N"), json!("false"), json!(0), json!("0"), json!(""), json!("off")] {
         ok(&e, "telephony.externalcall.register", base(off));
         let events = ok(&e, "event.offline.get", json!({}))["events"].clone();
-        let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["EVENT_NAME"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            events.as_array().unwrap().iter().map(|e| e["EVENT_NAME"].as_str().unwrap()).collect();
         assert_eq!(names, vec!["ONVOXIMPLANTCALLINIT", "ONVOXIMPLANTCALLSTART"]);
     }
     for on in [json!("Y"), json!(1), json!(true), json!("yes"), Value::Null] {
@@ -104,9 +153,17 @@ fn flags_follow_d2() {
     }
     let reply = call(&e, "telephony.externalcall.register", base(json!("maybe")));
     assert_error(&reply, 400, "ERROR_ARGUMENT", "SHOW should be 0 or 1");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "CRM_CREATE": 2}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "CRM_CREATE": 2}),
+    );
     assert_error(&reply, 400, "ERROR_ARGUMENT", "CRM_CREATE should be 0 or 1");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "+7 495 000 11 22", "TYPE": 2, "CRM": "Y"}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "+7 495 000 11 22", "TYPE": 2, "CRM": "Y"}),
+    );
     assert_eq!(reply.status, 200);
     assert!(reply.body["result"]["CRM_CREATED_LEAD"].is_u64(), "legacy CRM flag");
 }
@@ -115,11 +172,19 @@ fn flags_follow_d2() {
 fn type_follows_d13() {
     let e = engine();
     for ok_type in [json!(2), json!("2"), json!(" 2"), json!("02"), json!("2.0"), json!(2.0)] {
-        let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": ok_type}));
+        let reply = call(
+            &e,
+            "telephony.externalcall.register",
+            json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": ok_type}),
+        );
         assert_eq!(reply.status, 200, "{ok_type}");
     }
     for bad in [json!(true), json!(6), json!([2]), json!({"a": 2}), Value::Null, json!("2.5")] {
-        let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": bad}));
+        let reply = call(
+            &e,
+            "telephony.externalcall.register",
+            json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": bad}),
+        );
         assert_error(&reply, 400, "ERROR_CORE", "Unknown TYPE");
     }
 }
@@ -127,39 +192,105 @@ fn type_follows_d13() {
 #[test]
 fn errors_have_no_time_block_and_bitrix_codes() {
     let e = engine();
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "abc", "TYPE": 2}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "abc", "TYPE": 2}),
+    );
     assert_error(&reply, 400, "ERROR_CORE", "Unsupported phone number format");
     let reply = dispatch(&e, &Auth::session(1), "telephony.externalcall.register", &json!({}));
-    assert_error(&reply, 403, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method");
+    assert_error(
+        &reply,
+        403,
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method",
+    );
     let clerk = ok(&e, "user.add", json!({"NAME": "Clerk"})).as_u64().unwrap();
-    let reply = dispatch(&e, &Auth::webhook(clerk), "telephony.externalcall.register", &json!({"USER_ID": 1}));
+    let reply = dispatch(
+        &e,
+        &Auth::webhook(clerk),
+        "telephony.externalcall.register",
+        &json!({"USER_ID": 1}),
+    );
     assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
     let reply = call(&e, "telephony.externalcall.finish", json!({"USER_ID": 1, "CALL_ID": 12345}));
     assert_error(&reply, 400, "INVALID_ARGUMENT", "CALL_ID must be a string");
-    let reply = call(&e, "telephony.externalcall.finish", json!({"USER_ID": 1, "CALL_ID": "externalCall.x.1"}));
-    assert_error(&reply, 400, "ERROR_CORE", "Call is not found (call should be registered prior to finishing");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "LINE_NUMBER": "7".repeat(51)}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.finish",
+        json!({"USER_ID": 1, "CALL_ID": "externalCall.x.1"}),
+    );
+    assert_error(
+        &reply,
+        400,
+        "ERROR_CORE",
+        "Call is not found (call should be registered prior to finishing",
+    );
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "LINE_NUMBER": "7".repeat(51)}),
+    );
     assert_error(&reply, 400, "ERROR_ARGUMENT", "LINE_NUMBER is too long: at most 50 characters");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "CRM_ENTITY_TYPE": "CONTACT", "CRM_ENTITY_ID": 77}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "CRM_ENTITY_TYPE": "CONTACT", "CRM_ENTITY_ID": 77}),
+    );
     assert_error(&reply, 400, "ERROR_ARGUMENT", "CRM entity CONTACT 77 is not found");
-    let reply = call(&e, "telephony.externalcall.register", json!({"USER_ID": [1], "PHONE_NUMBER": "1", "TYPE": 2}));
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": [1], "PHONE_NUMBER": "1", "TYPE": 2}),
+    );
     assert_error(&reply, 400, "ERROR_ARGUMENT", "USER_ID should be an integer");
 }
 
 #[test]
 fn finish_result_has_bitrix_order_and_types() {
     let e = engine();
-    let contact = ok(&e, "crm.contact.add", json!({"fields": {"NAME": "Ivan", "PHONE": [{"VALUE": "+7 906 219-50-47", "VALUE_TYPE": "WORK"}]}}));
+    let contact = ok(
+        &e,
+        "crm.contact.add",
+        json!({"fields": {"NAME": "Ivan", "PHONE": [{"VALUE": "+7 906 219-50-47", "VALUE_TYPE": "WORK"}]}}),
+    );
     assert!(contact.is_u64());
-    let registered = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "79062195047", "TYPE": 2, "LINE_NUMBER": "3", "CALL_START_DATE": "2026-03-10 11:19:38"}));
+    let registered = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "79062195047", "TYPE": 2, "LINE_NUMBER": "3", "CALL_START_DATE": "2026-03-10 11:19:38"}),
+    );
     let call_id = registered["CALL_ID"].as_str().unwrap();
-    let result = ok(&e, "telephony.externalcall.finish", json!({"CALL_ID": call_id, "USER_ID": "1", "DURATION": "95", "VOTE": 5, "RECORD_URL": "https://x/r.mp3"}));
+    let result = ok(
+        &e,
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": call_id, "USER_ID": "1", "DURATION": "95", "VOTE": 5, "RECORD_URL": "https://x/r.mp3"}),
+    );
     assert_eq!(
         keys(&result),
         vec![
-            "CALL_ID", "EXTERNAL_CALL_ID", "PORTAL_USER_ID", "PHONE_NUMBER", "PORTAL_NUMBER", "INCOMING", "CALL_DURATION",
-            "CALL_START_DATE", "CALL_STATUS", "CALL_VOTE", "COST", "COST_CURRENCY", "CALL_FAILED_CODE", "CALL_FAILED_REASON",
-            "REST_APP_ID", "REST_APP_NAME", "CRM_ACTIVITY_ID", "COMMENT", "CALL_RECORD_URL", "CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "ID",
+            "CALL_ID",
+            "EXTERNAL_CALL_ID",
+            "PORTAL_USER_ID",
+            "PHONE_NUMBER",
+            "PORTAL_NUMBER",
+            "INCOMING",
+            "CALL_DURATION",
+            "CALL_START_DATE",
+            "CALL_STATUS",
+            "CALL_VOTE",
+            "COST",
+            "COST_CURRENCY",
+            "CALL_FAILED_CODE",
+            "CALL_FAILED_REASON",
+            "REST_APP_ID",
+            "REST_APP_NAME",
+            "CRM_ACTIVITY_ID",
+            "COMMENT",
+            "CALL_RECORD_URL",
+            "CRM_ENTITY_TYPE",
+            "CRM_ENTITY_ID",
+            "ID",
         ]
     );
     assert_eq!(result["EXTERNAL_CALL_ID"], Value::Null);
@@ -180,26 +311,52 @@ fn finish_result_has_bitrix_order_and_types() {
     assert_eq!(result["CRM_ENTITY_ID"], contact);
     assert!(result["ID"].is_u64());
 
-    let lonely = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "+7 812 000 00 00", "TYPE": 2}));
-    let result = ok(&e, "telephony.externalcall.finish", json!({"CALL_ID": lonely["CALL_ID"], "USER_ID": 1}));
+    let lonely = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "+7 812 000 00 00", "TYPE": 2}),
+    );
+    let result = ok(
+        &e,
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": lonely["CALL_ID"], "USER_ID": 1}),
+    );
     assert_eq!(result["CALL_FAILED_CODE"], "304");
     assert_eq!(result["CALL_STATUS"], json!(0));
     assert_eq!(result["CRM_ACTIVITY_ID"], json!(false));
-    assert_eq!(result["ERRORS"], json!({"ACTIVITY_CREATION": "Could not find associated crm entity for the current call"}));
+    assert_eq!(
+        result["ERRORS"],
+        json!({"ACTIVITY_CREATION": "Could not find associated crm entity for the current call"})
+    );
     assert!(result.get("CRM_ENTITY_TYPE").is_none() && result.get("CALL_RECORD_URL").is_none());
 }
 
 #[test]
 fn show_and_hide_answer_booleans_and_take_user_arrays() {
     let e = engine();
-    let registered = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "SHOW": 0}));
+    let registered = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "SHOW": 0}),
+    );
     let id = registered["CALL_ID"].clone();
     ok(&e, "event.offline.get", json!({}));
-    assert_eq!(ok(&e, "telephony.externalcall.show", json!({"CALL_ID": id, "USER_ID": [3, "4"]})), json!(true));
+    assert_eq!(
+        ok(&e, "telephony.externalcall.show", json!({"CALL_ID": id, "USER_ID": [3, "4"]})),
+        json!(true)
+    );
     let events = ok(&e, "event.offline.get", json!({}))["events"].clone();
-    let users: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["EVENT_DATA"]["USER_ID"].as_str().unwrap()).collect();
+    let users: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EVENT_DATA"]["USER_ID"].as_str().unwrap())
+        .collect();
     assert_eq!(users, vec!["3", "4"]);
-    assert_eq!(ok(&e, "telephony.externalcall.hide", json!({"CALL_ID": id, "USER_ID": 3})), json!(true));
+    assert_eq!(
+        ok(&e, "telephony.externalcall.hide", json!({"CALL_ID": id, "USER_ID": 3})),
+        json!(true)
+    );
     assert_eq!(ok(&e, "telephony.externalcall.show", json!({"CALL_ID": "nope"})), json!(false));
     assert_eq!(ok(&e, "telephony.externalcall.hide", json!({})), json!(false));
 }
@@ -207,9 +364,18 @@ fn show_and_hide_answer_booleans_and_take_user_arrays() {
 #[test]
 fn search_crm_entities_shape() {
     let e = engine();
-    let manager = ok(&e, "user.add", json!({"NAME": "Olga", "UF_PHONE_INNER": "105", "PERSONAL_MOBILE": "19062195047"}));
-    let contact = ok(&e, "crm.contact.add", json!({"fields": {"NAME": "John", "LAST_NAME": "Doe", "ASSIGNED_BY_ID": manager, "PHONE": [{"VALUE": "+1 906 219 5047"}]}}));
-    let found = ok(&e, "telephony.externalcall.searchCrmEntities", json!({"PHONE_NUMBER": "+19062195047"}));
+    let manager = ok(
+        &e,
+        "user.add",
+        json!({"NAME": "Olga", "UF_PHONE_INNER": "105", "PERSONAL_MOBILE": "19062195047"}),
+    );
+    let contact = ok(
+        &e,
+        "crm.contact.add",
+        json!({"fields": {"NAME": "John", "LAST_NAME": "Doe", "ASSIGNED_BY_ID": manager, "PHONE": [{"VALUE": "+1 906 219 5047"}]}}),
+    );
+    let found =
+        ok(&e, "telephony.externalcall.searchCrmEntities", json!({"PHONE_NUMBER": "+19062195047"}));
     assert_eq!(
         found,
         json!([{
@@ -227,27 +393,55 @@ fn search_crm_entities_shape() {
             }
         }])
     );
-    assert_error(&call(&e, "telephony.externalcall.searchcrmentities", json!({})), 400, "ERROR_CORE", "PHONE_NUMBER is empty");
-    assert_eq!(ok(&e, "telephony.externalcall.searchcrmentities", json!({"PHONE_NUMBER": "+44 20 7946 0000"})), json!([]));
+    assert_error(
+        &call(&e, "telephony.externalcall.searchcrmentities", json!({})),
+        400,
+        "ERROR_CORE",
+        "PHONE_NUMBER is empty",
+    );
+    assert_eq!(
+        ok(
+            &e,
+            "telephony.externalcall.searchcrmentities",
+            json!({"PHONE_NUMBER": "+44 20 7946 0000"})
+        ),
+        json!([])
+    );
 }
 
 #[test]
 fn external_line_shapes() {
     let e = engine();
     let app = Auth::app(1, "pbx");
-    let reply = dispatch(&e, &app, "telephony.externalLine.add", &json!({"NUMBER": "74951112233", "NAME": "Support", "CRM_AUTO_CREATE": "y"}));
+    let reply = dispatch(
+        &e,
+        &app,
+        "telephony.externalLine.add",
+        &json!({"NUMBER": "74951112233", "NAME": "Support", "CRM_AUTO_CREATE": "y"}),
+    );
     let id = reply.body["result"]["ID"].as_u64().expect("ID is a number");
     let reply = dispatch(&e, &app, "telephony.externalLine.get", &json!({}));
-    assert_eq!(reply.body["result"], json!([{"NUMBER": "74951112233", "NAME": "Support", "CRM_AUTO_CREATE": "N"}]));
-    let reply = dispatch(&e, &app, "telephony.externalLine.update", &json!({"NUMBER": "74951112233", "CRM_AUTO_CREATE": "Y"}));
+    assert_eq!(
+        reply.body["result"],
+        json!([{"NUMBER": "74951112233", "NAME": "Support", "CRM_AUTO_CREATE": "N"}])
+    );
+    let reply = dispatch(
+        &e,
+        &app,
+        "telephony.externalLine.update",
+        &json!({"NUMBER": "74951112233", "CRM_AUTO_CREATE": "Y"}),
+    );
     assert_eq!(reply.body["result"], json!({"ID": id.to_string()}));
-    let reply = dispatch(&e, &app, "telephony.externalLine.update", &json!({"NUMBER": "74951112233"}));
+    let reply =
+        dispatch(&e, &app, "telephony.externalLine.update", &json!({"NUMBER": "74951112233"}));
     assert_error(&reply, 400, "ERROR_CORE", "There are no fields to update");
     let reply = dispatch(&e, &app, "telephony.externalLine.add", &json!({"NUMBER": "74951112233"}));
     assert_error(&reply, 400, "ERROR_CORE", "Line already exists");
-    let reply = dispatch(&e, &app, "telephony.externalLine.delete", &json!({"NUMBER": "74951112233"}));
+    let reply =
+        dispatch(&e, &app, "telephony.externalLine.delete", &json!({"NUMBER": "74951112233"}));
     assert_eq!(reply.body["result"], json!([]));
-    let reply = dispatch(&e, &app, "telephony.externalLine.delete", &json!({"NUMBER": "74951112233"}));
+    let reply =
+        dispatch(&e, &app, "telephony.externalLine.delete", &json!({"NUMBER": "74951112233"}));
     assert_error(&reply, 400, "ERROR_CORE", "Could not find line with number 74951112233");
     let reply = dispatch(&e, &Auth::session(1), "telephony.externalLine.get", &json!({}));
     assert_eq!(reply.status, 403);
@@ -256,61 +450,146 @@ fn external_line_shapes() {
 #[test]
 fn records_and_transcripts_on_the_wire() {
     let e = engine();
-    let registered = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2}));
+    let registered = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2}),
+    );
     let id = registered["CALL_ID"].clone();
-    let reply = call(&e, "telephony.externalcall.attachRecord", json!({"CALL_ID": id, "FILENAME": "a.wav"}));
-    assert_error(&reply, 400, "ERROR_CORE", "Call is not found in the statistic table. Looks like it is not finished yet.");
+    let reply = call(
+        &e,
+        "telephony.externalcall.attachRecord",
+        json!({"CALL_ID": id, "FILENAME": "a.wav"}),
+    );
+    assert_error(
+        &reply,
+        400,
+        "ERROR_CORE",
+        "Call is not found in the statistic table. Looks like it is not finished yet.",
+    );
     ok(&e, "telephony.externalcall.finish", json!({"CALL_ID": id, "USER_ID": 1, "DURATION": 3}));
-    let upload = ok(&e, "telephony.externalcall.attachRecord", json!({"CALL_ID": id, "FILENAME": "a.wav"}));
+    let upload =
+        ok(&e, "telephony.externalcall.attachRecord", json!({"CALL_ID": id, "FILENAME": "a.wav"}));
     assert_eq!(keys(&upload), vec!["uploadUrl", "fieldName"]);
     assert_eq!(upload["fieldName"], "file");
     // "RIFF....WAVE" in base64.
     let wav = "UklGRiQAAABXQVZFZm10IA==";
-    let attached = ok(&e, "telephony.externalcall.attachRecord", json!({"CALL_ID": id, "FILENAME": "a.WAV", "FILE_CONTENT": wav}));
+    let attached = ok(
+        &e,
+        "telephony.externalcall.attachRecord",
+        json!({"CALL_ID": id, "FILENAME": "a.WAV", "FILE_CONTENT": wav}),
+    );
     assert!(attached["FILE_ID"].is_u64());
     let reply = call(&e, "telephony.externalcall.attachRecord", json!({"CALL_ID": id}));
-    assert_error(&reply, 400, "ERROR_CORE", "Required parameters are not set. Request should contain or URL or FILENAME parameter");
+    assert_error(
+        &reply,
+        400,
+        "ERROR_CORE",
+        "Required parameters are not set. Request should contain or URL or FILENAME parameter",
+    );
     let messages = json!([{"SIDE": "User", "START_TIME": 1, "STOP_TIME": "3", "MESSAGE": "Good afternoon"}, {"SIDE": "Client", "START_TIME": 4, "STOP_TIME": 7, "MESSAGE": "Hello"}]);
-    let transcript = ok(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": messages}));
+    let transcript =
+        ok(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": messages}));
     assert!(transcript["TRANSCRIPT_ID"].is_u64());
-    let reply = call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": [{"SIDE": "user", "START_TIME": 1, "STOP_TIME": 2, "MESSAGE": "x"}]}));
+    let reply = call(
+        &e,
+        "telephony.call.attachTranscription",
+        json!({"CALL_ID": id, "MESSAGES": [{"SIDE": "user", "START_TIME": 1, "STOP_TIME": 2, "MESSAGE": "x"}]}),
+    );
     assert_error(&reply, 400, "ERROR_CORE", "MESSAGES[0][SIDE] should be either Client or User");
-    let reply = call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": "x"}));
+    let reply =
+        call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": "x"}));
     assert_error(&reply, 400, "ERROR_CORE", "MESSAGES should be an array");
 }
 
 #[test]
 fn crm_setup_and_inspection_methods() {
     let e = engine();
-    let company = ok(&e, "crm.company.add", json!({"fields": {"TITLE": "Acme", "PHONE": [{"VALUE": "8 (812) 555-00-00", "VALUE_TYPE": "WORK"}]}}));
-    let contact = ok(&e, "crm.contact.add", json!({"fields": {"NAME": "Ivan", "COMPANY_ID": company, "PHONE": [{"VALUE": "+7 916 000-00-01", "VALUE_TYPE": "MOBILE"}]}}));
-    let deal = ok(&e, "crm.deal.add", json!({"fields": {"TITLE": "Big", "CONTACT_ID": contact, "STAGE_ID": "NEW"}}));
-    let lead = ok(&e, "crm.lead.add", json!({"fields": {"TITLE": "Lead", "STATUS_ID": "IN_PROCESS", "PHONE": [{"VALUE": "+7 495 000-00-02"}]}}));
+    let company = ok(
+        &e,
+        "crm.company.add",
+        json!({"fields": {"TITLE": "Acme", "PHONE": [{"VALUE": "8 (812) 555-00-00", "VALUE_TYPE": "WORK"}]}}),
+    );
+    let contact = ok(
+        &e,
+        "crm.contact.add",
+        json!({"fields": {"NAME": "Ivan", "COMPANY_ID": company, "PHONE": [{"VALUE": "+7 916 000-00-01", "VALUE_TYPE": "MOBILE"}]}}),
+    );
+    let deal = ok(
+        &e,
+        "crm.deal.add",
+        json!({"fields": {"TITLE": "Big", "CONTACT_ID": contact, "STAGE_ID": "NEW"}}),
+    );
+    let lead = ok(
+        &e,
+        "crm.lead.add",
+        json!({"fields": {"TITLE": "Lead", "STATUS_ID": "IN_PROCESS", "PHONE": [{"VALUE": "+7 495 000-00-02"}]}}),
+    );
     let got = ok(&e, "crm.contact.get", json!({"id": contact}));
     assert_eq!(got["ID"], contact.to_string());
     assert_eq!(got["COMPANY_ID"], company.to_string());
-    assert_eq!(got["PHONE"], json!([{"ID": "1", "VALUE_TYPE": "MOBILE", "VALUE": "+7 916 000-00-01", "TYPE_ID": "PHONE"}]));
+    assert_eq!(
+        got["PHONE"],
+        json!([{"ID": "1", "VALUE_TYPE": "MOBILE", "VALUE": "+7 916 000-00-01", "TYPE_ID": "PHONE"}])
+    );
     assert_error(&call(&e, "crm.contact.get", json!({"id": 999})), 400, "ERROR_CORE", "Not found");
-    assert_error(&call(&e, "crm.contact.get", json!({})), 400, "ERROR_CORE", "ID is not defined or invalid.");
+    assert_error(
+        &call(&e, "crm.contact.get", json!({})),
+        400,
+        "ERROR_CORE",
+        "ID is not defined or invalid.",
+    );
     let by_phone = ok(&e, "crm.company.list", json!({"filter": {"PHONE": "+78125550000"}}));
     assert_eq!(by_phone.as_array().unwrap().len(), 1);
-    assert_eq!(ok(&e, "crm.lead.list", json!({"filter": {"ID": lead}})).as_array().unwrap().len(), 1);
-    assert_eq!(ok(&e, "crm.deal.list", json!({"filter": {"CONTACT_ID": contact}}))[0]["ID"], deal.to_string());
-    assert_error(&call(&e, "crm.deal.add", json!({"fields": {"CONTACT_ID": 999}})), 400, "ERROR_ARGUMENT", "CONTACT_ID 999 is not found");
-    assert_error(&call(&e, "crm.contact.add", json!({})), 400, "ERROR_ARGUMENT", "fields should be an object");
+    assert_eq!(
+        ok(&e, "crm.lead.list", json!({"filter": {"ID": lead}})).as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        ok(&e, "crm.deal.list", json!({"filter": {"CONTACT_ID": contact}}))[0]["ID"],
+        deal.to_string()
+    );
+    assert_error(
+        &call(&e, "crm.deal.add", json!({"fields": {"CONTACT_ID": 999}})),
+        400,
+        "ERROR_ARGUMENT",
+        "CONTACT_ID 999 is not found",
+    );
+    assert_error(
+        &call(&e, "crm.contact.add", json!({})),
+        400,
+        "ERROR_ARGUMENT",
+        "fields should be an object",
+    );
     let sources = ok(&e, "crm.status.list", json!({"filter": {"ENTITY_ID": "SOURCE"}}));
     assert!(sources.as_array().unwrap().iter().any(|s| s["STATUS_ID"] == "CALL"));
 
-    let registered = ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "89160000001", "TYPE": 2}));
+    let registered = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "89160000001", "TYPE": 2}),
+    );
     assert_eq!(registered["CRM_ENTITY_TYPE"], "CONTACT");
-    ok(&e, "telephony.externalcall.finish", json!({"CALL_ID": registered["CALL_ID"], "USER_ID": 1, "DURATION": 10}));
-    let activities = ok(&e, "crm.activity.list", json!({"filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": contact}}));
+    ok(
+        &e,
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": registered["CALL_ID"], "USER_ID": 1, "DURATION": 10}),
+    );
+    let activities =
+        ok(&e, "crm.activity.list", json!({"filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": contact}}));
     assert_eq!(activities.as_array().unwrap().len(), 1);
     let origin = format!("VI_{}", registered["CALL_ID"].as_str().unwrap());
     assert_eq!(activities[0]["ORIGIN_ID"], origin);
-    assert_eq!(activities[0]["BINDINGS"][0], json!({"OWNER_TYPE_ID": "2", "OWNER_ID": deal.to_string()}));
-    assert_eq!(ok(&e, "crm.activity.list", json!({"filter": {"ORIGIN_ID": "VI_other"}})), json!([]));
-    let stats = ok(&e, "voximplant.statistic.get", json!({"filter": {"phone_number": "+7 916 000 00 01"}}));
+    assert_eq!(
+        activities[0]["BINDINGS"][0],
+        json!({"OWNER_TYPE_ID": "2", "OWNER_ID": deal.to_string()})
+    );
+    assert_eq!(
+        ok(&e, "crm.activity.list", json!({"filter": {"ORIGIN_ID": "VI_other"}})),
+        json!([])
+    );
+    let stats =
+        ok(&e, "voximplant.statistic.get", json!({"filter": {"phone_number": "+7 916 000 00 01"}}));
     assert_eq!(stats.as_array().unwrap().len(), 1);
     assert_eq!(stats[0]["CALL_ID"], registered["CALL_ID"]);
     let users = ok(&e, "user.get", json!({"ID": 1}));
@@ -320,7 +599,11 @@ fn crm_setup_and_inspection_methods() {
 #[test]
 fn offline_events_clear_semantics() {
     let e = engine();
-    ok(&e, "telephony.externalcall.register", json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2}));
+    ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2}),
+    );
     let held = ok(&e, "event.offline.get", json!({"clear": 0, "limit": 2}));
     let process = held["process_id"].as_str().unwrap().to_string();
     assert_eq!(held["events"].as_array().unwrap().len(), 2);
@@ -329,5 +612,10 @@ fn offline_events_clear_semantics() {
     assert_eq!(rest["events"].as_array().unwrap().len(), 1, "held events are not handed out again");
     assert_eq!(ok(&e, "event.offline.clear", json!({"process_id": process})), json!(true));
     assert_eq!(ok(&e, "event.offline.get", json!({}))["events"], json!([]));
-    assert_error(&call(&e, "event.offline.clear", json!({})), 400, "ERROR_ARGUMENT", "process_id should be set");
+    assert_error(
+        &call(&e, "event.offline.clear", json!({})),
+        400,
+        "ERROR_ARGUMENT",
+        "process_id should be set",
+    );
 }

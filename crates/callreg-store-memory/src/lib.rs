@@ -270,7 +270,14 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>> {
-        Ok(self.state.users_by_inner.get(inner).into_iter().flatten().map(|id| UserId(*id)).collect())
+        Ok(self
+            .state
+            .users_by_inner
+            .get(inner)
+            .into_iter()
+            .flatten()
+            .map(|id| UserId(*id))
+            .collect())
     }
 
     fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>> {
@@ -279,28 +286,38 @@ impl StoreTx for MemoryTx<'_> {
 
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
         let record = contact.clone();
-        let id = self.insert_row(|s| &mut s.contacts, |s| &mut s.last_contact, |id| Contact { id, ..record });
+        let id = self.insert_row(
+            |s| &mut s.contacts,
+            |s| &mut s.last_contact,
+            |id| Contact { id, ..record },
+        );
         self.index_entity_phones(EntityRef::contact(id), &contact.phones);
         Ok(id)
     }
 
     fn insert_company(&mut self, company: &Company) -> StoreResult<u64> {
         let record = company.clone();
-        let id = self.insert_row(|s| &mut s.companies, |s| &mut s.last_company, |id| Company { id, ..record });
+        let id = self.insert_row(
+            |s| &mut s.companies,
+            |s| &mut s.last_company,
+            |id| Company { id, ..record },
+        );
         self.index_entity_phones(EntityRef::company(id), &company.phones);
         Ok(id)
     }
 
     fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64> {
         let record = lead.clone();
-        let id = self.insert_row(|s| &mut s.leads, |s| &mut s.last_lead, |id| Lead { id, ..record });
+        let id =
+            self.insert_row(|s| &mut s.leads, |s| &mut s.last_lead, |id| Lead { id, ..record });
         self.index_entity_phones(EntityRef::lead(id), &lead.phones);
         Ok(id)
     }
 
     fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64> {
         let record = deal.clone();
-        let id = self.insert_row(|s| &mut s.deals, |s| &mut s.last_deal, |id| Deal { id, ..record });
+        let id =
+            self.insert_row(|s| &mut s.deals, |s| &mut s.last_deal, |id| Deal { id, ..record });
         let owners: Vec<EntityRef> = deal
             .contact_id
             .map(EntityRef::contact)
@@ -504,7 +521,10 @@ impl StoreTx for MemoryTx<'_> {
         if let Some(key) = &external_key
             && self.state.active_by_external_id.contains_key(key)
         {
-            return Err(constraint(format!("an active call already has EXTERNAL_CALL_ID {}", key.1)));
+            return Err(constraint(format!(
+                "an active call already has EXTERNAL_CALL_ID {}",
+                key.1
+            )));
         }
         let caller = (call.app_id.clone(), call.caller_key.clone());
         let call_id = call.call_id.clone();
@@ -537,7 +557,8 @@ impl StoreTx for MemoryTx<'_> {
         app: Option<&AppId>,
         external_call_id: &str,
     ) -> StoreResult<Option<ActiveCall>> {
-        let id = self.state.active_by_external_id.get(&(app.cloned(), external_call_id.to_string()));
+        let id =
+            self.state.active_by_external_id.get(&(app.cloned(), external_call_id.to_string()));
         Ok(id.and_then(|id| self.state.active_calls.get(id)).cloned())
     }
 
@@ -553,7 +574,9 @@ impl StoreTx for MemoryTx<'_> {
 
     fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>> {
         let mut calls: Vec<ActiveCall> = self.state.active_calls.values().cloned().collect();
-        calls.sort_by(|a, b| a.registered_at.cmp(&b.registered_at).then_with(|| a.call_id.cmp(&b.call_id)));
+        calls.sort_by(|a, b| {
+            a.registered_at.cmp(&b.registered_at).then_with(|| a.call_id.cmp(&b.call_id))
+        });
         Ok(calls)
     }
 
@@ -595,7 +618,11 @@ impl StoreTx for MemoryTx<'_> {
             return Err(constraint(format!("call {} is already finished", record.call_id)));
         }
         let row = record.clone();
-        let id = self.insert_row(|s| &mut s.call_records, |s| &mut s.last_call_record, |id| CallRecord { id, ..row });
+        let id = self.insert_row(
+            |s| &mut s.call_records,
+            |s| &mut s.last_call_record,
+            |id| CallRecord { id, ..row },
+        );
         let call_id = record.call_id.clone();
         self.state.call_records_by_call.insert(call_id.clone(), id);
         self.on_rollback(move |s| {
@@ -610,7 +637,8 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool> {
-        let same_call = self.state.call_records.get(&record.id).is_some_and(|r| r.call_id == record.call_id);
+        let same_call =
+            self.state.call_records.get(&record.id).is_some_and(|r| r.call_id == record.call_id);
         if !same_call {
             return Ok(false);
         }
@@ -623,7 +651,11 @@ impl StoreTx for MemoryTx<'_> {
 
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
         let row = activity.clone();
-        Ok(self.insert_row(|s| &mut s.activities, |s| &mut s.last_activity, |id| Activity { id, ..row }))
+        Ok(self.insert_row(
+            |s| &mut s.activities,
+            |s| &mut s.last_activity,
+            |id| Activity { id, ..row },
+        ))
     }
 
     fn activity(&mut self, id: u64) -> StoreResult<Option<Activity>> {
@@ -640,7 +672,11 @@ impl StoreTx for MemoryTx<'_> {
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {
         let row = missed.clone();
-        let id = self.insert_row(|s| &mut s.missed_calls, |s| &mut s.last_missed_call, |id| MissedCall { id, ..row });
+        let id = self.insert_row(
+            |s| &mut s.missed_calls,
+            |s| &mut s.last_missed_call,
+            |id| MissedCall { id, ..row },
+        );
         if missed.called_back_by.is_none() {
             let key = missed.caller_key.clone();
             index_insert(&mut self.state.open_missed_by_caller, key.clone(), id);
@@ -709,7 +745,11 @@ impl StoreTx for MemoryTx<'_> {
 
     fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {
         let row = transcript.clone();
-        Ok(self.insert_row(|s| &mut s.transcripts, |s| &mut s.last_transcript, |id| Transcript { id, ..row }))
+        Ok(self.insert_row(
+            |s| &mut s.transcripts,
+            |s| &mut s.last_transcript,
+            |id| Transcript { id, ..row },
+        ))
     }
 
     fn transcript(&mut self, id: u64) -> StoreResult<Option<Transcript>> {
@@ -741,7 +781,8 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>> {
-        let claimed = self.state.events.values().filter(|e| e.process_id.as_deref() == Some(process_id));
+        let claimed =
+            self.state.events.values().filter(|e| e.process_id.as_deref() == Some(process_id));
         Ok(claimed.cloned().collect())
     }
 

@@ -1,5 +1,6 @@
 //! Given / when / then helpers, so that a conformance case reads like the rule it checks.
 
+use crate::Auth;
 use crate::clock::ManualClock;
 use crate::config::EngineConfig;
 use crate::engine::{Engine, NewCompany, NewContact, NewDeal, NewLead, NewUser, PhoneInput};
@@ -8,7 +9,6 @@ use crate::model::{ActiveCall, Lead, OutboxEvent, TelephonyPermission};
 use crate::register::{RegisterOutcome, RegisterRequest};
 use crate::store::CrmStore;
 use crate::types::{EntityRef, EntityType, UserId};
-use crate::Auth;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 
@@ -112,7 +112,11 @@ impl<S: CrmStore> Portal<S> {
     }
 
     /// Registers as `auth`.
-    pub fn register_as(&self, auth: &Auth, request: &RegisterRequest) -> Result<RegisterOutcome, CallregError> {
+    pub fn register_as(
+        &self,
+        auth: &Auth,
+        request: &RegisterRequest,
+    ) -> Result<RegisterOutcome, CallregError> {
         self.engine.register(auth, request)
     }
 
@@ -173,7 +177,11 @@ impl<S: CrmStore> Portal<S> {
 
 /// Asserts that a result is the error with this wire description and code.
 #[track_caller]
-pub fn assert_refused<T: std::fmt::Debug>(result: Result<T, CallregError>, code: &str, description: &str) {
+pub fn assert_refused<T: std::fmt::Debug>(
+    result: Result<T, CallregError>,
+    code: &str,
+    description: &str,
+) {
     match result {
         Ok(value) => panic!("expected {code} {description:?}, got success {value:?}"),
         Err(e) => {

@@ -42,7 +42,12 @@ macro_rules! __conformance_lifecycle_cases {
 
 const NUMBER: &str = "+7 495 123-45-67";
 
-fn finish_by<S: CrmStore>(portal: &Portal<S>, call: &RegisterOutcome, user: i64, duration: i64) -> crate::FinishOutcome {
+fn finish_by<S: CrmStore>(
+    portal: &Portal<S>,
+    call: &RegisterOutcome,
+    user: i64,
+    duration: i64,
+) -> crate::FinishOutcome {
     let request = FinishRequest::new(call.call_id.as_str(), user, duration);
     match portal.engine.finish(&Auth::webhook(1), &request) {
         Ok(outcome) => outcome,
@@ -50,7 +55,10 @@ fn finish_by<S: CrmStore>(portal: &Portal<S>, call: &RegisterOutcome, user: i64,
     }
 }
 
-fn finish_with<S: CrmStore>(portal: &Portal<S>, request: &FinishRequest) -> Result<crate::FinishOutcome, crate::CallregError> {
+fn finish_with<S: CrmStore>(
+    portal: &Portal<S>,
+    request: &FinishRequest,
+) -> Result<crate::FinishOutcome, crate::CallregError> {
     portal.engine.finish(&Auth::webhook(1), request)
 }
 
@@ -61,29 +69,57 @@ pub fn finish_validation_order<S: CrmStore>(store: S) {
     let call = portal.registered(&RegisterRequest::incoming(1, NUMBER));
     let id = call.call_id.as_str();
     let session = portal.engine.finish(&Auth::session(1), &FinishRequest::new(id, 0, 0));
-    assert_refused(session, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method");
+    assert_refused(
+        session,
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method",
+    );
     let denied = portal.engine.finish(&Auth::webhook(clerk.0), &FinishRequest::new(id, 0, 0));
     assert_refused(denied, "ACCESS_DENIED", "Access denied!");
     let mut no_call_id = FinishRequest::new(id, 0, 0);
     no_call_id.call_id = None;
-    assert_refused(finish_with(&portal, &no_call_id), "ERROR_CORE", "USER_ID or USER_PHONE_INNER should be set");
+    assert_refused(
+        finish_with(&portal, &no_call_id),
+        "ERROR_CORE",
+        "USER_ID or USER_PHONE_INNER should be set",
+    );
     no_call_id.user_id = 1;
     let refused = finish_with(&portal, &no_call_id);
     assert_eq!(refused.as_ref().err().map(|e| e.http_status()), Some(400));
     assert_refused(refused, "INVALID_ARGUMENT", "CALL_ID must be a string");
     let unknown = finish_with(&portal, &FinishRequest::new("externalCall.nope.1", 999, 0));
-    assert_refused(unknown, "ERROR_CORE", "Call is not found (call should be registered prior to finishing");
-    assert_refused(finish_with(&portal, &FinishRequest::new(id, 999, 0)), "ERROR_CORE", "User is not found or is not active");
+    assert_refused(
+        unknown,
+        "ERROR_CORE",
+        "Call is not found (call should be registered prior to finishing",
+    );
+    assert_refused(
+        finish_with(&portal, &FinishRequest::new(id, 999, 0)),
+        "ERROR_CORE",
+        "User is not found or is not active",
+    );
     let mut long = FinishRequest::new(id, 1, 0);
     long.cost_currency = "X".repeat(51);
-    assert_refused(finish_with(&portal, &long), "ERROR_ARGUMENT", "COST_CURRENCY is too long: at most 50 characters");
+    assert_refused(
+        finish_with(&portal, &long),
+        "ERROR_ARGUMENT",
+        "COST_CURRENCY is too long: at most 50 characters",
+    );
     let mut long = FinishRequest::new(id, 1, 0);
     long.failed_reason = "r".repeat(256);
-    assert_refused(finish_with(&portal, &long), "ERROR_ARGUMENT", "FAILED_REASON is too long: at most 255 characters");
+    assert_refused(
+        finish_with(&portal, &long),
+        "ERROR_ARGUMENT",
+        "FAILED_REASON is too long: at most 255 characters",
+    );
     let mut ok = FinishRequest::new(id, 0, 0);
     ok.failed_reason = "r".repeat(255);
     ok.user_phone_inner = Some("nope".into());
-    assert_refused(finish_with(&portal, &ok), "ERROR_CORE", "USER_ID or USER_PHONE_INNER should be set");
+    assert_refused(
+        finish_with(&portal, &ok),
+        "ERROR_CORE",
+        "USER_ID or USER_PHONE_INNER should be set",
+    );
     ok.user_id = 1;
     finish_with(&portal, &ok).expect("finished at the limit");
 }
@@ -144,7 +180,8 @@ pub fn status_code_defaults_follow_duration<S: CrmStore>(store: S) {
         (0, Some("603-S"), "603-S", 0),
     ];
     for (i, (duration, status, code, call_status)) in cases.into_iter().enumerate() {
-        let call = portal.registered(&RegisterRequest::incoming(1, NUMBER).external_call_id(format!("s{i}")));
+        let call = portal
+            .registered(&RegisterRequest::incoming(1, NUMBER).external_call_id(format!("s{i}")));
         let mut request = FinishRequest::new(call.call_id.as_str(), 1, duration);
         request.status_code = status.map(Into::into);
         let record = finish_with(&portal, &request).expect("finished").record;
@@ -158,11 +195,18 @@ pub fn activity_has_bitrix_fields<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let operator = portal.given_employee("101", None);
     let contact = portal.given_contact("Ivan", &[NUMBER]);
-    let call = portal.registered(&RegisterRequest::incoming(1, "84951234567").start_date("2026-03-10T07:00:00Z"));
-    let mut request = FinishRequest::new(call.call_id.as_str(), i64::try_from(operator.0).unwrap_or(0), 95);
+    let call = portal.registered(
+        &RegisterRequest::incoming(1, "84951234567").start_date("2026-03-10T07:00:00Z"),
+    );
+    let mut request =
+        FinishRequest::new(call.call_id.as_str(), i64::try_from(operator.0).unwrap_or(0), 95);
     request.vote = 4;
     let record = finish_with(&portal, &request).expect("finished").record;
-    let activity = portal.engine.activity(record.activity_id.expect("activity")).expect("readable").expect("stored");
+    let activity = portal
+        .engine
+        .activity(record.activity_id.expect("activity"))
+        .expect("readable")
+        .expect("stored");
     assert_eq!(activity.subject, "Incoming from +7 495 123-45-67");
     assert_eq!(activity.direction, Direction::Incoming);
     assert_eq!(activity.start_time.to_rfc3339(), "2026-03-10T07:00:00+00:00");
@@ -175,7 +219,12 @@ pub fn activity_has_bitrix_fields<S: CrmStore>(store: S) {
     assert!(activity.completed && !activity.missed);
     assert_eq!(activity.result_mark, ResultMark::Positive);
     assert_eq!(activity.bindings, vec![EntityRef::contact(contact)]);
-    for (vote, mark) in [(0, ResultMark::None), (3, ResultMark::Neutral), (2, ResultMark::Negative), (5, ResultMark::Positive)] {
+    for (vote, mark) in [
+        (0, ResultMark::None),
+        (3, ResultMark::Neutral),
+        (2, ResultMark::Negative),
+        (5, ResultMark::Positive),
+    ] {
         assert_eq!(ResultMark::from_vote(vote), mark);
     }
 }
@@ -195,7 +244,11 @@ pub fn activity_subject_and_flags_follow_the_call_type<S: CrmStore>(store: S) {
         let call = portal.registered(&RegisterRequest::new(UserRef::Id(1), NUMBER, call_type));
         let record = finish_by(&portal, &call, 1, 0).record;
         assert_eq!(record.failed_code, "304");
-        let activity = portal.engine.activity(record.activity_id.expect("activity")).expect("readable").expect("stored");
+        let activity = portal
+            .engine
+            .activity(record.activity_id.expect("activity"))
+            .expect("readable")
+            .expect("stored");
         assert_eq!(activity.subject, subject);
         assert_eq!(activity.direction, direction, "{call_type:?}");
         assert_eq!(activity.completed, completed, "{call_type:?}");
@@ -212,8 +265,15 @@ pub fn activity_bindings_in_bitrix_order<S: CrmStore>(store: S) {
     portal.given_deal(EntityRef::contact(contact), "WON");
     let call = portal.registered(&RegisterRequest::incoming(1, NUMBER));
     let record = finish_by(&portal, &call, 1, 30).record;
-    let activity = portal.engine.activity(record.activity_id.expect("activity")).expect("readable").expect("stored");
-    assert_eq!(activity.bindings, vec![EntityRef::deal(deal), EntityRef::contact(contact), EntityRef::company(company)]);
+    let activity = portal
+        .engine
+        .activity(record.activity_id.expect("activity"))
+        .expect("readable")
+        .expect("stored");
+    assert_eq!(
+        activity.bindings,
+        vec![EntityRef::deal(deal), EntityRef::contact(contact), EntityRef::company(company)]
+    );
     assert_eq!(activity.communication_entity, Some(EntityRef::contact(contact)));
 }
 
@@ -226,7 +286,10 @@ pub fn no_entity_means_no_activity<S: CrmStore>(store: S) {
     assert_eq!(outcome.activity_error.as_deref(), Some(NO_ENTITY_FOR_ACTIVITY));
     assert_eq!(NO_ENTITY_FOR_ACTIVITY, "Could not find associated crm entity for the current call");
     assert!(portal.engine.activities().expect("readable").is_empty());
-    assert!(portal.engine.call_record(&call.call_id).expect("readable").is_some(), "the call is still finished");
+    assert!(
+        portal.engine.call_record(&call.call_id).expect("readable").is_some(),
+        "the call is still finished"
+    );
 }
 
 /// A call registered before its caller was in the CRM is bound by a fresh search at finish.
@@ -235,7 +298,11 @@ pub fn finish_searches_again_when_the_call_had_no_entity<S: CrmStore>(store: S) 
     let call = portal.registered(&RegisterRequest::incoming(1, NUMBER));
     let contact = portal.given_contact("Met during the call", &["8 495 123 45 67"]);
     let record = finish_by(&portal, &call, 1, 30).record;
-    let activity = portal.engine.activity(record.activity_id.expect("activity")).expect("readable").expect("stored");
+    let activity = portal
+        .engine
+        .activity(record.activity_id.expect("activity"))
+        .expect("readable")
+        .expect("stored");
     assert_eq!(activity.bindings, vec![EntityRef::contact(contact)]);
     assert_eq!(record.primary, None, "the statistics keep the call's own primary");
 }
@@ -248,7 +315,10 @@ pub fn created_entities_go_to_the_finishing_user<S: CrmStore>(store: S) {
     let lead = call.created_lead.expect("lead");
     assert_eq!(portal.lead(lead).assigned_by, UserId(1));
     let other = portal.given_contact("Other", &["+7 812 555-00-00"]);
-    let explicit = portal.registered(&RegisterRequest::incoming(1, "+7 812 555-00-00").bind_to("CONTACT", i64::try_from(other).unwrap_or(0)));
+    let explicit = portal.registered(
+        &RegisterRequest::incoming(1, "+7 812 555-00-00")
+            .bind_to("CONTACT", i64::try_from(other).unwrap_or(0)),
+    );
     portal.advance_minutes(3);
     finish_by(&portal, &call, i64::try_from(operator.0).unwrap_or(0), 30);
     finish_by(&portal, &explicit, i64::try_from(operator.0).unwrap_or(0), 30);
@@ -274,9 +344,13 @@ pub fn missed_calls_and_call_backs<S: CrmStore>(store: S) {
     let failed_back = portal.registered(&RegisterRequest::outgoing(1, "84951234567"));
     finish_by(&portal, &failed_back, 1, 0);
     assert_eq!(portal.engine.missed_calls().expect("readable")[0].called_back_by, None);
-    let back = portal.registered(&RegisterRequest::outgoing(1, "84951234567").external_call_id("back"));
+    let back =
+        portal.registered(&RegisterRequest::outgoing(1, "84951234567").external_call_id("back"));
     let back_record = finish_by(&portal, &back, 1, 40).record;
-    assert_eq!(portal.engine.missed_calls().expect("readable")[0].called_back_by, Some(back_record.id));
+    assert_eq!(
+        portal.engine.missed_calls().expect("readable")[0].called_back_by,
+        Some(back_record.id)
+    );
 }
 
 /// Card hide for the finishing user, `ONVOXIMPLANTCALLEND`, and a chat message on request.
@@ -296,12 +370,17 @@ pub fn finish_queues_end_events<S: CrmStore>(store: S) {
     assert_eq!(record.activity_id, None);
     portal.clear_events();
     for (i, (code, chat)) in [("200", true), ("423", false)].into_iter().enumerate() {
-        let call = portal.registered(&RegisterRequest::incoming(1, NUMBER).external_call_id(format!("c{i}")));
+        let call = portal
+            .registered(&RegisterRequest::incoming(1, NUMBER).external_call_id(format!("c{i}")));
         portal.clear_events();
         let mut request = FinishRequest::new(call.call_id.as_str(), 1, 10).status(code);
         request.add_to_chat = true;
         finish_with(&portal, &request).expect("finished");
-        assert_eq!(portal.event_names().contains(&event_names::CHAT_MESSAGE.to_string()), chat, "{code}");
+        assert_eq!(
+            portal.event_names().contains(&event_names::CHAT_MESSAGE.to_string()),
+            chat,
+            "{code}"
+        );
     }
 }
 
@@ -313,7 +392,11 @@ pub fn finish_happens_once<S: CrmStore>(store: S) {
     finish_by(&portal, &call, 1, 10);
     portal.clear_events();
     let again = finish_with(&portal, &FinishRequest::new(call.call_id.as_str(), 1, 10));
-    assert_refused(again, "ERROR_CORE", "Call is not found (call should be registered prior to finishing");
+    assert_refused(
+        again,
+        "ERROR_CORE",
+        "Call is not found (call should be registered prior to finishing",
+    );
     assert_eq!(portal.engine.call_records().expect("readable").len(), 1);
     assert_eq!(portal.engine.activities().expect("readable").len(), 1);
     assert!(portal.events().is_empty());
@@ -332,7 +415,11 @@ pub fn failed_finish_changes_nothing<S: CrmStore>(store: S) {
     assert!(portal.engine.call_records().expect("readable").is_empty());
     assert!(portal.engine.activities().expect("readable").is_empty());
     assert!(portal.events().is_empty());
-    assert_eq!(portal.lead(call.created_lead.expect("lead")).assigned_by, UserId(1), "no reassignment");
+    assert_eq!(
+        portal.lead(call.created_lead.expect("lead")).assigned_by,
+        UserId(1),
+        "no reassignment"
+    );
     finish_by(&portal, &call, 2, 10);
 }
 
@@ -375,7 +462,11 @@ pub fn show_and_hide_active_calls_only<S: CrmStore>(store: S) {
     let call = portal.registered(&RegisterRequest::incoming(1, NUMBER).show(false));
     portal.clear_events();
     assert!(portal.engine.show_call(call.call_id.as_str(), Some(&[2, 3, 4])).expect("shown"));
-    let shown: Vec<String> = portal.events().iter().map(|e| e.data["USER_ID"].as_str().unwrap_or("").to_string()).collect();
+    let shown: Vec<String> = portal
+        .events()
+        .iter()
+        .map(|e| e.data["USER_ID"].as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(shown, vec!["2", "3", "4"]);
     assert!(portal.events().iter().all(|e| e.name == event_names::CARD_SHOW));
     portal.clear_events();
@@ -394,21 +485,32 @@ pub fn show_and_hide_active_calls_only<S: CrmStore>(store: S) {
 /// searchCrmEntities: the lowest id of each type, CONTACT, LEAD, COMPANY; lead status not filtered.
 pub fn search_returns_one_of_each_type<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
-    let manager = portal.given_user(NewUser { name: "Olga".into(), inner_phone: Some("105".into()), personal_mobile: Some("+7 916 000-00-01".into()), ..NewUser::default() });
+    let manager = portal.given_user(NewUser {
+        name: "Olga".into(),
+        inner_phone: Some("105".into()),
+        personal_mobile: Some("+7 916 000-00-01".into()),
+        ..NewUser::default()
+    });
     let company = portal.given_company("Acme", &[NUMBER]);
     portal.given_company("Acme 2", &[NUMBER]);
     let lead = portal.given_lead("Junk lead", "JUNK", &["84951234567"]);
-    let contact = portal.engine.add_contact(&crate::NewContact {
-        name: "Ivan".into(),
-        last_name: "Petrov".into(),
-        assigned_by: Some(manager),
-        phones: vec![crate::PhoneInput::mobile("4951234567")],
-        ..crate::NewContact::default()
-    }).expect("added");
+    let contact = portal
+        .engine
+        .add_contact(&crate::NewContact {
+            name: "Ivan".into(),
+            last_name: "Petrov".into(),
+            assigned_by: Some(manager),
+            phones: vec![crate::PhoneInput::mobile("4951234567")],
+            ..crate::NewContact::default()
+        })
+        .expect("added");
     portal.given_contact("Second", &[NUMBER]);
     let hits = portal.engine.search_crm_entities("+7 (495) 123-45-67").expect("searched");
     let found: Vec<EntityRef> = hits.iter().map(|h| h.entity).collect();
-    assert_eq!(found, vec![EntityRef::contact(contact), EntityRef::lead(lead), EntityRef::company(company)]);
+    assert_eq!(
+        found,
+        vec![EntityRef::contact(contact), EntityRef::lead(lead), EntityRef::company(company)]
+    );
     assert_eq!(hits[0].assigned_by, manager);
     assert_eq!(hits[0].name.as_deref(), Some("Ivan Petrov"));
     let responsible = hits[0].responsible.as_ref().expect("responsible user");
@@ -430,22 +532,60 @@ pub fn external_lines_are_managed_per_application<S: CrmStore>(store: S) {
     let app = Auth::app(1, "pbx-1");
     let id = engine.add_line(&app, " 74951112233 ", Some("Support"), None).expect("added");
     assert!(id > 0);
-    assert_refused(engine.add_line(&app, "74951112233", None, None), "ERROR_CORE", "Line already exists");
-    assert_refused(engine.add_line(&app, "  ", None, None), "ERROR_CORE", "NUMBER should not be empty");
-    assert_refused(engine.add_line(&Auth::session(1), "1", None, None), "WRONG_AUTH_TYPE", "Current authorization type is denied for this method");
-    engine.add_line(&Auth::app(1, "pbx-2"), "74951112233", None, Some(false)).expect("another app may reuse the number");
-    portal.engine.register(&app, &RegisterRequest::incoming(1, NUMBER).line("74950000000")).expect("registered");
+    assert_refused(
+        engine.add_line(&app, "74951112233", None, None),
+        "ERROR_CORE",
+        "Line already exists",
+    );
+    assert_refused(
+        engine.add_line(&app, "  ", None, None),
+        "ERROR_CORE",
+        "NUMBER should not be empty",
+    );
+    assert_refused(
+        engine.add_line(&Auth::session(1), "1", None, None),
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method",
+    );
+    engine
+        .add_line(&Auth::app(1, "pbx-2"), "74951112233", None, Some(false))
+        .expect("another app may reuse the number");
+    portal
+        .engine
+        .register(&app, &RegisterRequest::incoming(1, NUMBER).line("74950000000"))
+        .expect("registered");
     let lines = engine.lines(&app).expect("listed");
-    let listed: Vec<(&str, Option<&str>, bool)> = lines.iter().map(|l| (l.number.as_str(), l.name.as_deref(), l.crm_auto_create)).collect();
+    let listed: Vec<(&str, Option<&str>, bool)> =
+        lines.iter().map(|l| (l.number.as_str(), l.name.as_deref(), l.crm_auto_create)).collect();
     assert_eq!(listed, vec![("74951112233", Some("Support"), true), ("74950000000", None, true)]);
-    assert_refused(engine.update_line(&app, None, None, None), "ERROR_CORE", "There are no fields to update");
-    assert_refused(engine.update_line(&app, Some(""), Some("x"), None), "ERROR_CORE", "NUMBER should not be empty");
-    assert_refused(engine.update_line(&app, Some("999"), Some("x"), None), "ERROR_CORE", "Could not find line with number 999");
-    assert_eq!(engine.update_line(&app, Some("74951112233"), None, Some(false)).expect("updated"), id);
-    let line = engine.lines(&app).expect("listed").into_iter().find(|l| l.id == id).expect("still there");
+    assert_refused(
+        engine.update_line(&app, None, None, None),
+        "ERROR_CORE",
+        "There are no fields to update",
+    );
+    assert_refused(
+        engine.update_line(&app, Some(""), Some("x"), None),
+        "ERROR_CORE",
+        "NUMBER should not be empty",
+    );
+    assert_refused(
+        engine.update_line(&app, Some("999"), Some("x"), None),
+        "ERROR_CORE",
+        "Could not find line with number 999",
+    );
+    assert_eq!(
+        engine.update_line(&app, Some("74951112233"), None, Some(false)).expect("updated"),
+        id
+    );
+    let line =
+        engine.lines(&app).expect("listed").into_iter().find(|l| l.id == id).expect("still there");
     assert_eq!((line.name.as_deref(), line.crm_auto_create), (Some("Support"), false));
     engine.delete_line(&app, Some("74951112233")).expect("deleted");
-    assert_refused(engine.delete_line(&app, Some("74951112233")), "ERROR_CORE", "Could not find line with number 74951112233");
+    assert_refused(
+        engine.delete_line(&app, Some("74951112233")),
+        "ERROR_CORE",
+        "Could not find line with number 74951112233",
+    );
     assert_refused(engine.delete_line(&app, None), "ERROR_CORE", "NUMBER should not be empty");
     assert_eq!(engine.lines(&app).expect("listed").len(), 1);
     assert_eq!(engine.lines(&Auth::app(1, "pbx-2")).expect("listed").len(), 1);
@@ -464,7 +604,9 @@ pub fn offline_events_are_taken_and_cleared<S: CrmStore>(store: S) {
     let first = engine.take_offline_events(2, false).expect("taken");
     assert_eq!(first.events.len(), 2);
     assert_eq!(first.events[0].name, event_names::CALL_INIT);
-    assert!(first.events.iter().all(|e| e.process_id.as_deref() == Some(first.process_id.as_str())));
+    assert!(
+        first.events.iter().all(|e| e.process_id.as_deref() == Some(first.process_id.as_str()))
+    );
     let second = engine.take_offline_events(100, false).expect("taken");
     assert_eq!(second.events.len(), 4, "claimed events are not handed out again");
     assert_ne!(second.process_id, first.process_id);

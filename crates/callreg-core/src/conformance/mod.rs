@@ -8,6 +8,9 @@
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod atomicity;
+pub mod faults;
+pub mod integrity;
 pub mod kit;
 pub mod lifecycle;
 pub mod properties;
@@ -23,6 +26,7 @@ macro_rules! conformance_tests {
         $crate::__conformance_property_cases!($make_store);
         $crate::__conformance_lifecycle_cases!($make_store);
         $crate::__conformance_records_cases!($make_store);
+        $crate::__conformance_atomicity_cases!($make_store);
     };
 }
 

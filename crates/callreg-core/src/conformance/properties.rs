@@ -57,7 +57,13 @@ pub fn any_format_finds_the_same_owner<S: CrmStore>(make: &dyn Fn() -> S) {
         let portal = Portal::new(make());
         let contact = portal.given_contact("Owner", &[formats[stored].as_str()]);
         let call = portal.registered(&RegisterRequest::incoming(1, formats[called].clone()));
-        prop_assert_eq!(call.primary, Some(EntityRef::contact(contact)), "stored {} called {}", &formats[stored], &formats[called]);
+        prop_assert_eq!(
+            call.primary,
+            Some(EntityRef::contact(contact)),
+            "stored {} called {}",
+            &formats[stored],
+            &formats[called]
+        );
         Ok(())
     });
     if let Err(e) = result {
@@ -76,16 +82,15 @@ struct Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (0usize..4, 0usize..10, any::<bool>(), proptest::option::of(0u8..4), any::<bool>(), 0i64..20).prop_map(
-        |(number, format, crm_create, external_id, outgoing, advance_minutes)| Step {
+    (0usize..4, 0usize..10, any::<bool>(), proptest::option::of(0u8..4), any::<bool>(), 0i64..20)
+        .prop_map(|(number, format, crm_create, external_id, outgoing, advance_minutes)| Step {
             number,
             format,
             crm_create,
             external_id,
             outgoing,
             advance_minutes,
-        },
-    )
+        })
 }
 
 /// (b) No sequence of registrations yields two leads for one E.164 key or two active calls
@@ -100,14 +105,19 @@ pub fn registrations_never_duplicate_leads_or_calls<S: CrmStore>(make: &dyn Fn()
             let (area, sub) = numbers[step.number];
             let number = russian_formats(area, sub)[step.format].clone();
             let call_type = if step.outgoing { CallType::Outgoing } else { CallType::Incoming };
-            let mut request = RegisterRequest::new(UserRef::Id(1), number, call_type).crm_create(step.crm_create);
+            let mut request =
+                RegisterRequest::new(UserRef::Id(1), number, call_type).crm_create(step.crm_create);
             request.external_call_id = step.external_id.map(|e| format!("ext-{e}"));
             portal.register(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
             check_one_lead_per_key(&portal)?;
             let mut seen = HashSet::new();
             for call in portal.active_calls() {
                 if let Some(ext) = &call.external_call_id {
-                    prop_assert!(seen.insert((call.app_id.clone(), ext.clone())), "two active calls with {}", ext);
+                    prop_assert!(
+                        seen.insert((call.app_id.clone(), ext.clone())),
+                        "two active calls with {}",
+                        ext
+                    );
                 }
             }
         }
@@ -155,8 +165,9 @@ pub fn concurrent_registrations_create_one_lead_per_number<S: CrmStore>(make: &d
                                     format!("t{thread}-r{round}-n{n}")
                                 };
                                 let number = format!("+7 900 100-{:02}-{:02}", n / 10, n % 10 + 10);
-                                let request =
-                                    RegisterRequest::incoming(1, number).crm_create(true).external_call_id(external_id);
+                                let request = RegisterRequest::incoming(1, number)
+                                    .crm_create(true)
+                                    .external_call_id(external_id);
                                 match engine.register(&crate::Auth::webhook(1), &request) {
                                     Ok(call) => ids.push((n, call.call_id.as_str().to_string())),
                                     Err(e) => panic!("register failed under concurrency: {e}"),
@@ -167,7 +178,10 @@ pub fn concurrent_registrations_create_one_lead_per_number<S: CrmStore>(make: &d
                     })
                 })
                 .collect();
-            workers.into_iter().map(|w| w.join().unwrap_or_else(|_| panic!("worker panicked"))).collect()
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| panic!("worker panicked")))
+                .collect()
         });
         let leads = portal.leads();
         assert_eq!(leads.len(), NUMBERS, "one lead per number (shared id: {shared_external_id})");
@@ -179,13 +193,19 @@ pub fn concurrent_registrations_create_one_lead_per_number<S: CrmStore>(make: &d
             lead_of_number.entry(call.caller_key.clone()).or_default().insert(call.primary());
         }
         assert_eq!(lead_of_number.len(), NUMBERS);
-        assert!(lead_of_number.values().all(|owners| owners.len() == 1), "every call of a number binds the same lead");
+        assert!(
+            lead_of_number.values().all(|owners| owners.len() == 1),
+            "every call of a number binds the same lead"
+        );
         if shared_external_id {
             let mut per_number: HashMap<usize, HashSet<String>> = HashMap::new();
             for (n, id) in call_ids.into_iter().flatten() {
                 per_number.entry(n).or_default().insert(id);
             }
-            assert!(per_number.values().all(|ids| ids.len() == 1), "all registrations of a number got one CALL_ID");
+            assert!(
+                per_number.values().all(|ids| ids.len() == 1),
+                "all registrations of a number got one CALL_ID"
+            );
         }
     }
 }
@@ -221,7 +241,9 @@ pub fn lifecycle_never_duplicates_records_or_activities<S: CrmStore>(make: &dyn 
                     let request = RegisterRequest::incoming(1, "+7 495 123-45-67")
                         .crm_create(true)
                         .external_call_id(format!("c{c}"));
-                    let call = portal.register(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let call = portal
+                        .register(&request)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                     latest[c] = Some(call.call_id.as_str().to_string());
                 }
                 LifecycleOp::Finish(c, duration) => {
@@ -238,22 +260,39 @@ pub fn lifecycle_never_duplicates_records_or_activities<S: CrmStore>(make: &dyn 
                             portal.engine.hide_call(id, None)
                         };
                         let active = portal.active_calls().iter().any(|a| a.call_id.as_str() == id);
-                        prop_assert_eq!(shown.map_err(|e| TestCaseError::fail(e.to_string()))?, active);
+                        prop_assert_eq!(
+                            shown.map_err(|e| TestCaseError::fail(e.to_string()))?,
+                            active
+                        );
                     }
                 }
             }
-            let records = portal.engine.call_records().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let records =
+                portal.engine.call_records().map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut finished = HashSet::new();
             for record in &records {
-                prop_assert!(finished.insert(record.call_id.clone()), "two rows for {}", record.call_id);
+                prop_assert!(
+                    finished.insert(record.call_id.clone()),
+                    "two rows for {}",
+                    record.call_id
+                );
             }
-            let activities = portal.engine.activities().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let activities =
+                portal.engine.activities().map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut origins = HashSet::new();
             for activity in &activities {
-                prop_assert!(origins.insert(activity.origin_id.clone()), "two activities for {}", activity.origin_id);
+                prop_assert!(
+                    origins.insert(activity.origin_id.clone()),
+                    "two activities for {}",
+                    activity.origin_id
+                );
             }
             for call in portal.active_calls() {
-                prop_assert!(!finished.contains(&call.call_id), "{} is both active and finished", call.call_id);
+                prop_assert!(
+                    !finished.contains(&call.call_id),
+                    "{} is both active and finished",
+                    call.call_id
+                );
             }
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Conformance cases of `telephony.externalcall.register`.
 
 use super::kit::{Portal, assert_refused, start_time};
+use crate::Auth;
 use crate::config::{CrmMode, EngineConfig};
 use crate::engine::NewUser;
 use crate::model::{TelephonyPermission, event_names};
@@ -8,7 +9,6 @@ use crate::phone::Region;
 use crate::register::RegisterRequest;
 use crate::store::CrmStore;
 use crate::types::{CallType, EntityRef, EntityType, UserId, UserRef};
-use crate::Auth;
 use chrono::Duration;
 
 /// The register cases, for [`conformance_tests!`](crate::conformance_tests).
@@ -51,6 +51,7 @@ macro_rules! __conformance_register_cases {
             events_are_queued_with_the_call,
             refused_registration_stores_nothing,
             new_portal_has_admin_and_sources,
+            hostile_text_is_stored_verbatim,
         ]);
     };
 }
@@ -65,11 +66,21 @@ pub fn session_auth_is_refused_first<S: CrmStore>(store: S) {
     let mut request = RegisterRequest::incoming(0, "abc");
     request.call_type = Some("9".into());
     let result = portal.register_as(&Auth::session(1), &request);
-    assert_refused(result, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method");
+    assert_refused(
+        result,
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method",
+    );
     assert_eq!(result_status(&portal.register_as(&Auth::session(1), &request)), 403);
     // OAuth and webhooks are both accepted.
-    portal.engine.register(&Auth::app(1, "pbx"), &RegisterRequest::incoming(1, UNKNOWN)).expect("oauth");
-    portal.engine.register(&Auth::webhook(1), &RegisterRequest::incoming(1, UNKNOWN)).expect("webhook");
+    portal
+        .engine
+        .register(&Auth::app(1, "pbx"), &RegisterRequest::incoming(1, UNKNOWN))
+        .expect("oauth");
+    portal
+        .engine
+        .register(&Auth::webhook(1), &RegisterRequest::incoming(1, UNKNOWN))
+        .expect("webhook");
 }
 
 fn result_status<T>(result: &Result<T, crate::CallregError>) -> u16 {
@@ -79,19 +90,32 @@ fn result_status<T>(result: &Result<T, crate::CallregError>) -> u16 {
 /// D7: the acting user needs `CALL_DETAIL_MODIFY`; checked before the call's user.
 pub fn acting_user_needs_call_detail_modify<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
-    let clerk = portal.given_user(NewUser { inner_phone: Some("200".into()), ..NewUser::default() });
+    let clerk =
+        portal.given_user(NewUser { inner_phone: Some("200".into()), ..NewUser::default() });
     let operator = portal.given_employee("201", None);
     let as_clerk = Auth::webhook(clerk.0);
     // Denied even though the request itself is invalid: permission comes before the user check.
-    assert_refused(portal.register_as(&as_clerk, &RegisterRequest::incoming(0, UNKNOWN)), "ACCESS_DENIED", "Access denied!");
+    assert_refused(
+        portal.register_as(&as_clerk, &RegisterRequest::incoming(0, UNKNOWN)),
+        "ACCESS_DENIED",
+        "Access denied!",
+    );
     let denied = portal.register_as(&as_clerk, &RegisterRequest::incoming(1, UNKNOWN));
     assert_eq!(result_status(&denied), 403);
     assert!(portal.active_calls().is_empty());
     // A user holding the right, and the administrator, may register.
-    portal.register_as(&Auth::webhook(operator.0), &RegisterRequest::incoming(1, UNKNOWN)).expect("permitted");
-    portal.register_as(&Auth::webhook(1), &RegisterRequest::incoming(1, "+7 495 000-00-01")).expect("admin");
+    portal
+        .register_as(&Auth::webhook(operator.0), &RegisterRequest::incoming(1, UNKNOWN))
+        .expect("permitted");
+    portal
+        .register_as(&Auth::webhook(1), &RegisterRequest::incoming(1, "+7 495 000-00-01"))
+        .expect("admin");
     // An unknown acting user holds nothing.
-    assert_refused(portal.register_as(&Auth::webhook(999), &RegisterRequest::incoming(1, UNKNOWN)), "ACCESS_DENIED", "Access denied!");
+    assert_refused(
+        portal.register_as(&Auth::webhook(999), &RegisterRequest::incoming(1, UNKNOWN)),
+        "ACCESS_DENIED",
+        "Access denied!",
+    );
 }
 
 /// D7 can be switched off by configuration.
@@ -99,18 +123,25 @@ pub fn permission_check_can_be_switched_off<S: CrmStore>(store: S) {
     let config = EngineConfig { permission_check: false, ..EngineConfig::default() };
     let portal = Portal::with_config(store, config);
     let clerk = portal.given_user(NewUser::default());
-    portal.register_as(&Auth::webhook(clerk.0), &RegisterRequest::incoming(1, UNKNOWN)).expect("no check");
+    portal
+        .register_as(&Auth::webhook(clerk.0), &RegisterRequest::incoming(1, UNKNOWN))
+        .expect("no check");
 }
 
 /// Without a non-zero `USER_ID` or a known `USER_PHONE_INNER`: `USER_ID or USER_PHONE_INNER should be set`.
 pub fn user_id_or_inner_phone_must_be_set<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
-    let inactive = portal.given_user(NewUser { active: false, inner_phone: Some("300".into()), ..NewUser::default() });
+    let inactive = portal.given_user(NewUser {
+        active: false,
+        inner_phone: Some("300".into()),
+        ..NewUser::default()
+    });
     assert!(inactive.0 > 1);
     let msg = "USER_ID or USER_PHONE_INNER should be set";
     assert_refused(portal.register(&RegisterRequest::incoming(0, UNKNOWN)), "ERROR_CORE", msg);
     for inner in ["999", "", "300"] {
-        let request = RegisterRequest::new(UserRef::Inner(inner.into()), UNKNOWN, CallType::Incoming);
+        let request =
+            RegisterRequest::new(UserRef::Inner(inner.into()), UNKNOWN, CallType::Incoming);
         assert_refused(portal.register(&request), "ERROR_CORE", msg);
     }
     // The user check precedes TYPE.
@@ -156,9 +187,13 @@ pub fn type_must_be_one_to_five<S: CrmStore>(store: S) {
 pub fn call_start_date_rules<S: CrmStore>(store: S) {
     let config = EngineConfig { time_zone: chrono_tz::Europe::Moscow, ..EngineConfig::default() };
     let portal = Portal::with_config(store, config);
-    let call = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-03").start_date("2026-03-10 11:19:38"));
+    let call = portal.registered(
+        &RegisterRequest::incoming(1, "+7 495 000-00-03").start_date("2026-03-10 11:19:38"),
+    );
     assert_eq!(portal.active_call(&call).start_date.to_rfc3339(), "2026-03-10T08:19:38+00:00");
-    let call = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-04").start_date("2026-03-10T11:19:38.5+0300"));
+    let call = portal.registered(
+        &RegisterRequest::incoming(1, "+7 495 000-00-04").start_date("2026-03-10T11:19:38.5+0300"),
+    );
     assert_eq!(portal.active_call(&call).start_date.to_rfc3339(), "2026-03-10T08:19:38.500+00:00");
     let call = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-05").start_date(""));
     assert_eq!(portal.active_call(&call).start_date, start_time());
@@ -166,10 +201,18 @@ pub fn call_start_date_rules<S: CrmStore>(store: S) {
     assert_eq!(portal.active_call(&call).start_date, start_time());
     let msg = "CALL_START_DATE should be in the ISO-8601 format";
     for bad in ["garbage", "yesterday", "@1700000000", "2026-02-30 10:00:00"] {
-        assert_refused(portal.register(&RegisterRequest::incoming(1, UNKNOWN).start_date(bad)), "ERROR_CORE", msg);
+        assert_refused(
+            portal.register(&RegisterRequest::incoming(1, UNKNOWN).start_date(bad)),
+            "ERROR_CORE",
+            msg,
+        );
     }
     // The date precedes the number.
-    assert_refused(portal.register(&RegisterRequest::incoming(1, "abc").start_date("garbage")), "ERROR_CORE", msg);
+    assert_refused(
+        portal.register(&RegisterRequest::incoming(1, "abc").start_date("garbage")),
+        "ERROR_CORE",
+        msg,
+    );
 }
 
 /// `PHONE_NUMBER` is stripped to `0-9 # * + , ;`; nothing left (or `"0"`) is refused.
@@ -178,10 +221,18 @@ pub fn phone_number_is_stripped_or_refused<S: CrmStore>(store: S) {
     let call = portal.registered(&RegisterRequest::incoming(1, "+7 (906) 219-50-47"));
     assert_eq!(portal.active_call(&call).caller_id, "+79062195047");
     for bad in ["abc", "", "0", "()- "] {
-        assert_refused(portal.register(&RegisterRequest::incoming(1, bad)), "ERROR_CORE", "Unsupported phone number format");
+        assert_refused(
+            portal.register(&RegisterRequest::incoming(1, bad)),
+            "ERROR_CORE",
+            "Unsupported phone number format",
+        );
     }
     // The number precedes the user-active check.
-    assert_refused(portal.register(&RegisterRequest::incoming(999, "abc")), "ERROR_CORE", "Unsupported phone number format");
+    assert_refused(
+        portal.register(&RegisterRequest::incoming(999, "abc")),
+        "ERROR_CORE",
+        "Unsupported phone number format",
+    );
 }
 
 /// The call's user must exist and be active.
@@ -205,13 +256,22 @@ pub fn limits_are_checked_up_front<S: CrmStore>(store: S) {
     portal.registered(&RegisterRequest::incoming(1, twenty));
     let refused = portal.register(&RegisterRequest::incoming(1, format!("{twenty}9")));
     assert_refused(refused, "ERROR_ARGUMENT", "PHONE_NUMBER is too long: at most 20 characters");
-    assert_eq!(result_status(&portal.register(&RegisterRequest::incoming(1, format!("{twenty}9")))), 400);
+    assert_eq!(
+        result_status(&portal.register(&RegisterRequest::incoming(1, format!("{twenty}9")))),
+        400
+    );
 
     portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("x".repeat(64)));
-    let refused = portal.register(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("x".repeat(65)));
-    assert_refused(refused, "ERROR_ARGUMENT", "EXTERNAL_CALL_ID is too long: at most 64 characters");
+    let refused =
+        portal.register(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("x".repeat(65)));
+    assert_refused(
+        refused,
+        "ERROR_ARGUMENT",
+        "EXTERNAL_CALL_ID is too long: at most 64 characters",
+    );
 
-    portal.registered(&RegisterRequest::incoming(1, UNKNOWN).line(format!("  {}  ", "7".repeat(50))));
+    portal
+        .registered(&RegisterRequest::incoming(1, UNKNOWN).line(format!("  {}  ", "7".repeat(50))));
     let refused = portal.register(&RegisterRequest::incoming(1, UNKNOWN).line("7".repeat(51)));
     assert_refused(refused, "ERROR_ARGUMENT", "LINE_NUMBER is too long: at most 50 characters");
     assert_eq!(portal.active_calls().len(), 3, "refused registrations store nothing");
@@ -225,9 +285,13 @@ pub fn explicit_binding_skips_search_and_must_exist<S: CrmStore>(store: S) {
     let owner = portal.given_contact("Owner", &[UNKNOWN]);
     let other = portal.given_contact("Other", &["+7 812 000-00-00"]);
     let deal = portal.given_deal(EntityRef::contact(other), "NEW");
-    let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).bind_to("CONTACT", i64::try_from(other).unwrap_or(0)));
+    let call = portal.registered(
+        &RegisterRequest::incoming(1, UNKNOWN)
+            .bind_to("CONTACT", i64::try_from(other).unwrap_or(0)),
+    );
     assert_eq!(call.primary, Some(EntityRef::contact(other)));
-    let bound: Vec<EntityRef> = portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
+    let bound: Vec<EntityRef> =
+        portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
     assert_eq!(bound, vec![EntityRef::contact(other), EntityRef::deal(deal)]);
     assert!(!bound.contains(&EntityRef::contact(owner)));
 
@@ -247,10 +311,20 @@ pub fn explicit_binding_skips_search_and_must_exist<S: CrmStore>(store: S) {
 pub fn unknown_line_is_created_per_application<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let as_app = |app: &str| Auth::app(1, app);
-    let first = portal.register_as(&as_app("pbx-1"), &RegisterRequest::incoming(1, UNKNOWN).line(" 74951112233 ")).expect("registered");
-    let second = portal.register_as(&as_app("pbx-1"), &RegisterRequest::incoming(1, "+7 495 000-00-07").line("74951112233")).expect("registered");
-    let other_app = portal.register_as(&as_app("pbx-2"), &RegisterRequest::incoming(1, UNKNOWN).line("74951112233")).expect("registered");
-    let (a, b, c) = (portal.active_call(&first), portal.active_call(&second), portal.active_call(&other_app));
+    let first = portal
+        .register_as(&as_app("pbx-1"), &RegisterRequest::incoming(1, UNKNOWN).line(" 74951112233 "))
+        .expect("registered");
+    let second = portal
+        .register_as(
+            &as_app("pbx-1"),
+            &RegisterRequest::incoming(1, "+7 495 000-00-07").line("74951112233"),
+        )
+        .expect("registered");
+    let other_app = portal
+        .register_as(&as_app("pbx-2"), &RegisterRequest::incoming(1, UNKNOWN).line("74951112233"))
+        .expect("registered");
+    let (a, b, c) =
+        (portal.active_call(&first), portal.active_call(&second), portal.active_call(&other_app));
     assert_eq!(a.portal_number, "74951112233");
     assert!(a.line_id.is_some());
     assert_eq!(a.line_id, b.line_id, "the same application's line is reused");
@@ -262,7 +336,9 @@ pub fn unknown_line_is_created_per_application<S: CrmStore>(store: S) {
         .expect("line created");
     assert_eq!(line.name, None);
     assert!(line.crm_auto_create);
-    let without_line = portal.register_as(&as_app("pbx-1"), &RegisterRequest::incoming(1, "+7 495 000-00-08")).expect("registered");
+    let without_line = portal
+        .register_as(&as_app("pbx-1"), &RegisterRequest::incoming(1, "+7 495 000-00-08"))
+        .expect("registered");
     assert_eq!(portal.active_call(&without_line).portal_number, "REST_APP:pbx-1");
     let webhook = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-09"));
     assert_eq!(portal.active_call(&webhook).portal_number, "REST_APP:");
@@ -275,13 +351,17 @@ pub fn internal_extension_is_a_portal_call<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let employee = portal.given_employee("101", None);
     let call = portal.registered(&RegisterRequest::incoming(1, "101").crm_create(true));
-    assert_eq!(call.lead_creation_error.as_deref(), Some("Lead creation is disabled for local users"));
+    assert_eq!(
+        call.lead_creation_error.as_deref(),
+        Some("Lead creation is disabled for local users")
+    );
     assert_eq!(call.created_lead, None);
     assert!(call.created_entities.is_empty());
     assert!(portal.leads().is_empty());
     assert_eq!(portal.active_call(&call).portal_user_id, Some(employee));
     // Without CRM_CREATE no creation was attempted, so there is no error.
-    let call = portal.registered(&RegisterRequest::incoming(1, "101").external_call_id("no-create"));
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "101").external_call_id("no-create"));
     assert_eq!(call.lead_creation_error, None);
 }
 
@@ -289,13 +369,22 @@ pub fn internal_extension_is_a_portal_call<S: CrmStore>(store: S) {
 pub fn employee_phone_refuses_lead_creation<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     portal.given_employee("102", Some("+7 916 555-12-34"));
-    let call = portal.registered(&RegisterRequest::incoming(1, "8 (916) 555-12-34").crm_create(true));
-    assert_eq!(call.lead_creation_error.as_deref(), Some("Lead creation is disabled for local users"));
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "8 (916) 555-12-34").crm_create(true));
+    assert_eq!(
+        call.lead_creation_error.as_deref(),
+        Some("Lead creation is disabled for local users")
+    );
     assert!(portal.leads().is_empty());
     assert_eq!(portal.active_call(&call).portal_user_id, None);
     // An inactive employee's phone is an ordinary number.
-    portal.given_user(NewUser { active: false, personal_mobile: Some("+7 916 555-00-00".into()), ..NewUser::default() });
-    let call = portal.registered(&RegisterRequest::incoming(1, "+7 916 555-00-00").crm_create(true));
+    portal.given_user(NewUser {
+        active: false,
+        personal_mobile: Some("+7 916 555-00-00".into()),
+        ..NewUser::default()
+    });
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "+7 916 555-00-00").crm_create(true));
     assert!(call.created_lead.is_some());
 }
 
@@ -304,7 +393,10 @@ pub fn own_line_number_refuses_lead_creation<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     portal.registered(&RegisterRequest::incoming(1, UNKNOWN).line("+7 495 111-22-33"));
     let call = portal.registered(&RegisterRequest::incoming(1, "8 495 111 22 33").crm_create(true));
-    assert_eq!(call.lead_creation_error.as_deref(), Some("Lead creation is disabled for local users"));
+    assert_eq!(
+        call.lead_creation_error.as_deref(),
+        Some("Lead creation is disabled for local users")
+    );
     assert!(portal.leads().is_empty());
 }
 
@@ -315,8 +407,19 @@ pub fn numbers_match_whatever_their_format<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let contact = portal.given_contact("Ivan", &["+7 495 123-45-67"]);
     let spb = portal.given_contact("Pyotr", &["8 (812) 123-45-67"]);
-    for (i, format) in ["84951234567", "+7 (495) 123 45 67", "74951234567", "4951234567", "tel:+7-495-123-45-67", "+7 495 123-45-67 ext. 12"].iter().enumerate() {
-        let call = portal.registered(&RegisterRequest::incoming(1, *format).external_call_id(format!("f{i}")));
+    for (i, format) in [
+        "84951234567",
+        "+7 (495) 123 45 67",
+        "74951234567",
+        "4951234567",
+        "tel:+7-495-123-45-67",
+        "+7 495 123-45-67 ext. 12",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let call = portal
+            .registered(&RegisterRequest::incoming(1, *format).external_call_id(format!("f{i}")));
         assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{format}");
     }
     let call = portal.registered(&RegisterRequest::incoming(1, "+78121234567"));
@@ -326,10 +429,14 @@ pub fn numbers_match_whatever_their_format<S: CrmStore>(store: S) {
 /// D5 under another default region: `030 1234567` matches `+49 30 1234567` in region DE.
 pub fn default_region_reads_national_numbers<S: CrmStore>(store: S) {
     let region = Region::parse("DE").expect("DE is a region");
-    let portal = Portal::with_config(store, EngineConfig { default_region: region, ..EngineConfig::default() });
+    let portal = Portal::with_config(
+        store,
+        EngineConfig { default_region: region, ..EngineConfig::default() },
+    );
     let contact = portal.given_contact("Hans", &["+49 30 1234567"]);
     for (i, format) in ["030 1234567", "0049 30 1234567", "+49 (0)30 1234567"].iter().enumerate() {
-        let call = portal.registered(&RegisterRequest::incoming(1, *format).external_call_id(format!("d{i}")));
+        let call = portal
+            .registered(&RegisterRequest::incoming(1, *format).external_call_id(format!("d{i}")));
         assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{format}");
     }
 }
@@ -338,9 +445,12 @@ pub fn default_region_reads_national_numbers<S: CrmStore>(store: S) {
 pub fn line_country_reads_national_numbers<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let contact = portal.given_contact("Hans", &["+49 30 1234567"]);
-    let without_line = portal.registered(&RegisterRequest::incoming(1, "030 1234567").external_call_id("a"));
+    let without_line =
+        portal.registered(&RegisterRequest::incoming(1, "030 1234567").external_call_id("a"));
     assert_eq!(without_line.primary, None);
-    let on_german_line = portal.registered(&RegisterRequest::incoming(1, "030 1234567").line("+49 30 9999999").external_call_id("b"));
+    let on_german_line = portal.registered(
+        &RegisterRequest::incoming(1, "030 1234567").line("+49 30 9999999").external_call_id("b"),
+    );
     assert_eq!(on_german_line.primary, Some(EntityRef::contact(contact)));
 }
 
@@ -348,8 +458,14 @@ pub fn line_country_reads_national_numbers<S: CrmStore>(store: S) {
 pub fn short_numbers_match_exactly<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let contact = portal.given_contact("Service", &["0611"]);
-    assert_eq!(portal.registered(&RegisterRequest::incoming(1, "0611").external_call_id("a")).primary, Some(EntityRef::contact(contact)));
-    assert_eq!(portal.registered(&RegisterRequest::incoming(1, "611").external_call_id("b")).primary, None);
+    assert_eq!(
+        portal.registered(&RegisterRequest::incoming(1, "0611").external_call_id("a")).primary,
+        Some(EntityRef::contact(contact))
+    );
+    assert_eq!(
+        portal.registered(&RegisterRequest::incoming(1, "611").external_call_id("b")).primary,
+        None
+    );
 }
 
 /// Contact before company; leads only when neither matched.
@@ -360,11 +476,13 @@ pub fn contact_before_company_before_lead<S: CrmStore>(store: S) {
     let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("a"));
     assert_eq!(call.primary, Some(EntityRef::company(company)));
     let contact = portal.given_contact("Ivan", &[UNKNOWN]);
-    let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("b").crm_create(true));
+    let call = portal
+        .registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("b").crm_create(true));
     assert_eq!(call.primary, Some(EntityRef::contact(contact)));
     assert_eq!(call.created_lead, None, "never create when something matched");
     assert_eq!(call.lead_creation_error, None);
-    let bound: Vec<EntityRef> = portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
+    let bound: Vec<EntityRef> =
+        portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
     assert_eq!(bound, vec![EntityRef::contact(contact), EntityRef::company(company)]);
     assert!(!bound.contains(&EntityRef::lead(lead)));
     assert_eq!(portal.leads(), vec![lead]);
@@ -376,14 +494,18 @@ pub fn contact_with_latest_active_deal_wins<S: CrmStore>(store: S) {
     let first = portal.given_contact("First", &[UNKNOWN]);
     let second = portal.given_contact("Second", &[UNKNOWN]);
     let third = portal.given_contact("Third", &[UNKNOWN]);
-    assert_eq!(portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("a")).primary, Some(EntityRef::contact(first)));
+    assert_eq!(
+        portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("a")).primary,
+        Some(EntityRef::contact(first))
+    );
     portal.advance_minutes(1);
     let deal = portal.given_deal(EntityRef::contact(third), "NEW");
     portal.advance_minutes(1);
     portal.given_deal(EntityRef::contact(second), "WON");
     let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("b"));
     assert_eq!(call.primary, Some(EntityRef::contact(third)), "a won deal does not count");
-    let bound: Vec<EntityRef> = portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
+    let bound: Vec<EntityRef> =
+        portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
     assert!(bound.contains(&EntityRef::deal(deal)), "the primary's active deal is bound");
     portal.advance_minutes(1);
     portal.given_deal(EntityRef::contact(second), "PREPARATION");
@@ -407,7 +529,8 @@ pub fn in_process_lead_most_recent_wins<S: CrmStore>(store: S) {
     let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("c"));
     assert_eq!(call.primary, Some(EntityRef::lead(same_time)), "equal times: highest id");
     assert!(older < newer);
-    let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("d").crm_create(true));
+    let call = portal
+        .registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("d").crm_create(true));
     assert_eq!(call.created_lead, None, "a matching lead means no new lead");
 }
 
@@ -440,9 +563,10 @@ pub fn excluded_numbers_are_never_matched_or_created<S: CrmStore>(store: S) {
 pub fn unknown_caller_becomes_a_lead<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let operator = portal.given_employee("101", None);
-    let mut request = RegisterRequest::incoming(i64::try_from(operator.0).unwrap_or(0), "8 (495) 123-45-67")
-        .crm_create(true)
-        .line("+7 495 111-22-33");
+    let mut request =
+        RegisterRequest::incoming(i64::try_from(operator.0).unwrap_or(0), "8 (495) 123-45-67")
+            .crm_create(true)
+            .line("+7 495 111-22-33");
     request.crm_source = Some("NO_SUCH_SOURCE".into());
     let call = portal.registered(&request);
     let lead_id = call.created_lead.expect("a lead was created");
@@ -461,7 +585,9 @@ pub fn unknown_caller_becomes_a_lead<S: CrmStore>(store: S) {
     let created = portal.active_call(&call).entities;
     assert!(created.iter().all(|e| e.created));
     // The new lead owns the number from now on.
-    let again = portal.registered(&RegisterRequest::incoming(1, "+74951234567").crm_create(true).external_call_id("x"));
+    let again = portal.registered(
+        &RegisterRequest::incoming(1, "+74951234567").crm_create(true).external_call_id("x"),
+    );
     assert_eq!(again.primary, Some(EntityRef::lead(lead_id)));
     assert_eq!(again.created_lead, None);
     assert_eq!(portal.leads(), vec![lead_id]);
@@ -477,7 +603,8 @@ pub fn lead_title_and_source_follow_the_call<S: CrmStore>(store: S) {
         (CallType::Information, "+7 861 123-45-67", "+7 861 123-45-67 - Outgoing call"),
     ];
     for (call_type, number, title) in cases {
-        let request = RegisterRequest::new(UserRef::Id(1), number, call_type).crm_create(true).source("WEB");
+        let request =
+            RegisterRequest::new(UserRef::Id(1), number, call_type).crm_create(true).source("WEB");
         let call = portal.registered(&request);
         let lead = portal.lead(call.created_lead.expect("lead created"));
         assert_eq!(lead.title, title);
@@ -488,7 +615,10 @@ pub fn lead_title_and_source_follow_the_call<S: CrmStore>(store: S) {
 
 /// Simple mode: an unknown caller becomes a contact and a deal; no lead.
 pub fn simple_mode_creates_contact_and_deal<S: CrmStore>(store: S) {
-    let portal = Portal::with_config(store, EngineConfig { crm_mode: CrmMode::Simple, ..EngineConfig::default() });
+    let portal = Portal::with_config(
+        store,
+        EngineConfig { crm_mode: CrmMode::Simple, ..EngineConfig::default() },
+    );
     let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).crm_create(true));
     assert_eq!(call.created_lead, None);
     assert_eq!(call.created_entities.len(), 2);
@@ -500,7 +630,9 @@ pub fn simple_mode_creates_contact_and_deal<S: CrmStore>(store: S) {
     assert_eq!(stored.contact_id, Some(contact.id));
     assert!(stored.active());
     assert!(portal.leads().is_empty());
-    let again = portal.registered(&RegisterRequest::incoming(1, "84951234567").crm_create(true).external_call_id("2"));
+    let again = portal.registered(
+        &RegisterRequest::incoming(1, "84951234567").crm_create(true).external_call_id("2"),
+    );
     assert_eq!(again.primary, Some(contact));
     assert!(again.created_entities.is_empty());
 }
@@ -511,9 +643,12 @@ pub fn simple_mode_creates_contact_and_deal<S: CrmStore>(store: S) {
 pub fn external_call_id_is_the_only_dedup_key<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     portal.given_employee("101", None);
-    let first = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-1").crm_create(true));
+    let first = portal.registered(
+        &RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-1").crm_create(true),
+    );
     assert!(!first.deduplicated);
-    let same = portal.registered(&RegisterRequest::incoming(2, "+7 812 000-00-00").external_call_id("ast-1"));
+    let same = portal
+        .registered(&RegisterRequest::incoming(2, "+7 812 000-00-00").external_call_id("ast-1"));
     assert!(same.deduplicated);
     assert_eq!(same.call_id, first.call_id);
     assert_eq!(same.created_lead, first.created_lead);
@@ -522,7 +657,12 @@ pub fn external_call_id_is_the_only_dedup_key<S: CrmStore>(store: S) {
     let other = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-2"));
     assert_ne!(other.call_id, first.call_id);
     // Per application.
-    let other_app = portal.register_as(&Auth::app(1, "pbx"), &RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-1")).expect("registered");
+    let other_app = portal
+        .register_as(
+            &Auth::app(1, "pbx"),
+            &RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-1"),
+        )
+        .expect("registered");
     assert_ne!(other_app.call_id, first.call_id);
     // The window does not apply to EXTERNAL_CALL_ID.
     portal.advance_minutes(120);
@@ -541,7 +681,11 @@ pub fn number_dedup_within_window<S: CrmStore>(store: S) {
     let same = portal.registered(&base().show(false));
     assert!(same.deduplicated);
     assert_eq!(same.call_id, first.call_id, "back-dated CALL_START_DATE does not matter (D4)");
-    assert_eq!(portal.registered(&RegisterRequest::incoming(1, "89062195047")).call_id, first.call_id, "D14");
+    assert_eq!(
+        portal.registered(&RegisterRequest::incoming(1, "89062195047")).call_id,
+        first.call_id,
+        "D14"
+    );
     let differing = [
         RegisterRequest::outgoing(1, "+79062195047"),
         RegisterRequest::incoming(i64::try_from(user2.0).unwrap_or(0), "+79062195047"),
@@ -561,7 +705,8 @@ pub fn number_dedup_within_window<S: CrmStore>(store: S) {
 
 /// The number window can be switched off; `EXTERNAL_CALL_ID` still deduplicates.
 pub fn number_dedup_can_be_switched_off<S: CrmStore>(store: S) {
-    let portal = Portal::with_config(store, EngineConfig { dedup_window: None, ..EngineConfig::default() });
+    let portal =
+        Portal::with_config(store, EngineConfig { dedup_window: None, ..EngineConfig::default() });
     let a = portal.registered(&RegisterRequest::incoming(1, UNKNOWN));
     let b = portal.registered(&RegisterRequest::incoming(1, UNKNOWN));
     assert_ne!(a.call_id, b.call_id);
@@ -573,7 +718,8 @@ pub fn number_dedup_can_be_switched_off<S: CrmStore>(store: S) {
 /// D11: `externalCall.<32 hex>.<unix seconds of registration>`.
 pub fn call_id_has_bitrix_format<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
-    let call = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).start_date("2020-01-01T00:00:00Z"));
+    let call = portal
+        .registered(&RegisterRequest::incoming(1, UNKNOWN).start_date("2020-01-01T00:00:00Z"));
     let parts: Vec<&str> = call.call_id.as_str().split('.').collect();
     assert_eq!(parts.len(), 3);
     assert_eq!(parts[0], "externalCall");
@@ -591,7 +737,10 @@ pub fn events_are_queued_with_the_call<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     portal.clear_events();
     let call = portal.registered(&RegisterRequest::incoming(1, "+7 (906) 219-50-47"));
-    assert_eq!(portal.event_names(), vec![event_names::CALL_INIT, event_names::CALL_START, event_names::CARD_SHOW]);
+    assert_eq!(
+        portal.event_names(),
+        vec![event_names::CALL_INIT, event_names::CALL_START, event_names::CARD_SHOW]
+    );
     let events = portal.events();
     assert_eq!(events[0].data["CALL_ID"], call.call_id.as_str());
     assert_eq!(events[0].data["CALLER_ID"], "+79062195047");
@@ -601,7 +750,11 @@ pub fn events_are_queued_with_the_call<S: CrmStore>(store: S) {
     portal.clear_events();
     let again = portal.registered(&RegisterRequest::incoming(1, "+79062195047"));
     assert!(again.deduplicated);
-    assert_eq!(portal.event_names(), vec![event_names::CARD_SHOW], "a dedup hit shows the card again, nothing else");
+    assert_eq!(
+        portal.event_names(),
+        vec![event_names::CARD_SHOW],
+        "a dedup hit shows the card again, nothing else"
+    );
     portal.clear_events();
     portal.registered(&RegisterRequest::incoming(1, "+79062195047").show(false));
     assert!(portal.events().is_empty());
@@ -613,7 +766,10 @@ pub fn events_are_queued_with_the_call<S: CrmStore>(store: S) {
 pub fn refused_registration_stores_nothing<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     portal.clear_events();
-    let request = RegisterRequest::incoming(1, UNKNOWN).crm_create(true).line("74951112233").bind_to("CONTACT", 42);
+    let request = RegisterRequest::incoming(1, UNKNOWN)
+        .crm_create(true)
+        .line("74951112233")
+        .bind_to("CONTACT", 42);
     assert!(portal.register(&request).is_err());
     assert!(portal.active_calls().is_empty());
     assert!(portal.leads().is_empty());
@@ -634,4 +790,29 @@ pub fn new_portal_has_admin_and_sources<S: CrmStore>(store: S) {
     let next = portal.given_user(NewUser::default());
     assert_eq!(next, UserId(2));
     let _ = Duration::zero();
+}
+
+/// SQL-looking text, quotes, NUL and control characters and non-ASCII are stored and read
+/// back byte for byte, never interpreted.
+pub fn hostile_text_is_stored_verbatim<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let nasty = "'; DROP TABLE calls; -- \u{0}\u{1}\\ \"x\" % _ ☎ \u{202e}";
+    let contact = portal.given_contact(nasty, &["+7 495 123-45-67"]);
+    assert_eq!(portal.engine.contact(contact).expect("readable").expect("exists").name, nasty);
+    let request =
+        RegisterRequest::incoming(1, "+7 495 123-45-67").external_call_id(nasty).line(nasty);
+    let call = portal.registered(&request);
+    let active = portal.active_call(&call);
+    assert_eq!(active.external_call_id.as_deref(), Some(nasty));
+    assert_eq!(active.portal_number, nasty);
+    let again = portal.registered(
+        &RegisterRequest::incoming(1, "+7 812 000-00-00").external_call_id(nasty).line(nasty),
+    );
+    assert_eq!(again.call_id, call.call_id, "the id is matched exactly, not as a pattern");
+    let other = portal.registered(
+        &RegisterRequest::incoming(1, UNKNOWN).external_call_id("'; DROP TABLE calls; -- %"),
+    );
+    assert_ne!(other.call_id, call.call_id);
+    let integrity = portal.engine.read(super::integrity::check_integrity).expect("readable");
+    assert_eq!(integrity, Ok(()));
 }

@@ -89,7 +89,12 @@ impl ResultCache {
         Self::insert_locked(&mut inner, self.generation_size, key, value);
     }
 
-    fn insert_locked(inner: &mut Generations, generation_size: usize, key: CacheKey, value: Option<E164>) {
+    fn insert_locked(
+        inner: &mut Generations,
+        generation_size: usize,
+        key: CacheKey,
+        value: Option<E164>,
+    ) {
         if inner.current.len() >= generation_size {
             inner.previous = std::mem::take(&mut inner.current);
         }

@@ -32,7 +32,9 @@ pub(crate) fn international(e: E164) -> String {
         if !leading_ok {
             continue;
         }
-        let Some(formatted) = full_match_expand(format.pattern().as_str(), national, format.format()) else {
+        let Some(formatted) =
+            full_match_expand(format.pattern().as_str(), national, format.format())
+        else {
             continue;
         };
         return format!("+{cc} {formatted}");
@@ -64,7 +66,16 @@ mod tests {
     /// Where `phonenumber` parses a number right, we format it as it does.
     #[test]
     fn agrees_with_phonenumber_where_it_parses_right() {
-        for text in ["+74951234567", "+49301234567", "+16502530000", "+375291234567", "+442079460958", "+33142685300", "+390612345678", "+8613912345678"] {
+        for text in [
+            "+74951234567",
+            "+49301234567",
+            "+16502530000",
+            "+375291234567",
+            "+442079460958",
+            "+33142685300",
+            "+390612345678",
+            "+8613912345678",
+        ] {
             let Ok(parsed) = phonenumber::parse(None, text) else {
                 panic!("{text} parses");
             };

@@ -16,7 +16,11 @@ impl E164 {
     /// The number of these digits (no `+`, no separators); `None` unless they are 1 to 15
     /// ASCII digits with a non-zero first one.
     pub fn from_digits(d: &str) -> Option<E164> {
-        if d.is_empty() || d.len() > 15 || d.starts_with('0') || !d.bytes().all(|b| b.is_ascii_digit()) {
+        if d.is_empty()
+            || d.len() > 15
+            || d.starts_with('0')
+            || !d.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         d.parse().ok().map(E164)
@@ -172,7 +176,10 @@ mod tests {
     #[test]
     fn e164_from_digits() {
         assert_eq!(E164::from_digits("78121234567").map(E164::as_u64), Some(78_121_234_567));
-        assert_eq!(E164::from_digits("999999999999999").map(E164::as_u64), Some(999_999_999_999_999));
+        assert_eq!(
+            E164::from_digits("999999999999999").map(E164::as_u64),
+            Some(999_999_999_999_999)
+        );
         assert_eq!(E164::from_digits("1").map(E164::as_u64), Some(1));
         for bad in ["", "0781", "1234567890123456", "+7812", "7 812", "７", "-1"] {
             assert_eq!(E164::from_digits(bad), None, "{bad:?}");
@@ -184,7 +191,10 @@ mod tests {
         assert_eq!(E164::from_u64(0), None);
         assert_eq!(E164::from_u64(E164_LIMIT), None);
         assert_eq!(E164::from_u64(E164_LIMIT - 1).map(E164::as_u64), Some(E164_LIMIT - 1));
-        assert_eq!(E164::from_u64(74_951_234_567).map(|e| e.to_string()), Some("+74951234567".into()));
+        assert_eq!(
+            E164::from_u64(74_951_234_567).map(|e| e.to_string()),
+            Some("+74951234567".into())
+        );
     }
 
     #[test]

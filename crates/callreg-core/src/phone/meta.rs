@@ -72,10 +72,7 @@ fn full_matcher(pattern: &'static str) -> Option<FullMatcher> {
         });
         Some(matcher)
     })();
-    FULL_MATCHERS
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(id, compiled.clone());
+    FULL_MATCHERS.write().unwrap_or_else(PoisonError::into_inner).insert(id, compiled.clone());
     compiled
 }
 
@@ -86,7 +83,11 @@ fn full_match(pattern: &'static str, text: &str) -> bool {
 
 /// The whole text rewritten by a format (`$1 $2-$3`), when the format's pattern matches it in
 /// full.
-pub(crate) fn full_match_expand(pattern: &'static str, text: &str, template: &str) -> Option<String> {
+pub(crate) fn full_match_expand(
+    pattern: &'static str,
+    text: &str,
+    template: &str,
+) -> Option<String> {
     full_matcher(pattern)?(text, &braced_groups(template))
 }
 
@@ -94,7 +95,8 @@ pub(crate) fn full_match_expand(pattern: &'static str, text: &str, template: &st
 /// pattern matches in full.
 fn desc_matches(desc: &'static Descriptor, national: &str) -> bool {
     let lengths = desc.possible_length();
-    let length_ok = lengths.is_empty() || u16::try_from(national.len()).is_ok_and(|l| lengths.contains(&l));
+    let length_ok =
+        lengths.is_empty() || u16::try_from(national.len()).is_ok_and(|l| lengths.contains(&l));
     length_ok && full_match(desc.national_number().as_str(), national)
 }
 
@@ -283,7 +285,10 @@ pub(crate) fn braced_groups(rule: &str) -> String {
 ///
 /// libphonenumber strips once; repeating it only changes numbers written with the prefix
 /// twice, and makes every key a fixed point (the key of a key's text is the key).
-pub(crate) fn strip_national_prefix<'a>(meta: &'static Metadata, national: &'a str) -> Cow<'a, str> {
+pub(crate) fn strip_national_prefix<'a>(
+    meta: &'static Metadata,
+    national: &'a str,
+) -> Cow<'a, str> {
     let mut current = Cow::Borrowed(national);
     for _ in 0..4 {
         match strip_national_prefix_once(meta, &current) {
@@ -297,11 +302,7 @@ pub(crate) fn strip_national_prefix<'a>(meta: &'static Metadata, national: &'a s
 /// The key of a calling code and national number, when it has 8 to 15 digits.
 fn key_of(cc: u16, national: &str) -> Option<E164> {
     let digits = format!("{cc}{national}");
-    if KEY_LENGTHS.contains(&digits.len()) {
-        E164::from_digits(&digits)
-    } else {
-        None
-    }
+    if KEY_LENGTHS.contains(&digits.len()) { E164::from_digits(&digits) } else { None }
 }
 
 /// The key of a full international number (the digits after `+` or an international prefix).
@@ -343,7 +344,9 @@ pub(crate) fn extra_international_prefix_len(digits: &str, region: Region) -> Op
     let ex_ussr = matches!(region.as_str(), "RU" | "BY" | "KZ");
     [("00", true), ("011", true), ("810", ex_ussr)]
         .into_iter()
-        .find(|&(prefix, applies)| applies && digits.starts_with(prefix) && usable_after_prefix(digits, prefix.len()))
+        .find(|&(prefix, applies)| {
+            applies && digits.starts_with(prefix) && usable_after_prefix(digits, prefix.len())
+        })
         .map(|(prefix, _)| prefix.len())
 }
 
@@ -430,15 +433,13 @@ pub(crate) fn valid_region(e: E164) -> Option<Region> {
         metas.first().copied()
     } else {
         metas.iter().copied().find(|m| match m.leading_digits() {
-            Some(pattern) => looking_at(pattern.find(national).map(|m| (m.start(), m.end()))).is_some(),
+            Some(pattern) => {
+                looking_at(pattern.find(national).map(|m| (m.start(), m.end()))).is_some()
+            }
             None => is_valid_for(m, national),
         })
     }?;
-    if is_valid_for(meta, national) {
-        Region::parse(meta.id()).ok()
-    } else {
-        None
-    }
+    if is_valid_for(meta, national) { Region::parse(meta.id()).ok() } else { None }
 }
 
 #[cfg(test)]
@@ -493,7 +494,11 @@ mod tests {
     #[test]
     fn foreign_numbers_without_plus() {
         assert_eq!(national_key("49301234567", Region::RU), e("49301234567"));
-        assert_eq!(national_key("13542530000", Region::RU), e("13542530000"), "possible, not valid");
+        assert_eq!(
+            national_key("13542530000", Region::RU),
+            e("13542530000"),
+            "possible, not valid"
+        );
         assert_eq!(national_key("16502530000", Region::RU), e("16502530000"));
         assert_eq!(national_key("74951234567", Region::US), e("74951234567"));
     }

@@ -131,12 +131,18 @@ fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
         E164::from_u64(prefix.checked_mul(scale)?.checked_add(rest_value)?)
     };
     if prepared.plus {
-        return if prepared.trunk_marker.is_none() && b.len() == 11 && b[0] == b'7' { number(7, &d[1..]) } else { None };
+        return if prepared.trunk_marker.is_none() && b.len() == 11 && b[0] == b'7' {
+            number(7, &d[1..])
+        } else {
+            None
+        };
     }
     match (region.as_str(), b.len(), b.first()) {
         ("RU" | "KZ", 11, Some(b'7' | b'8')) => number(7, &d[1..]),
         ("RU", 10, Some(b'3' | b'4' | b'8' | b'9')) => number(7, d),
-        ("BY", 11, Some(b'8')) if b[1] == b'0' && matches!(b[2], b'1'..=b'7' | b'9') => number(375, &d[2..]),
+        ("BY", 11, Some(b'8')) if b[1] == b'0' && matches!(b[2], b'1'..=b'7' | b'9') => {
+            number(375, &d[2..])
+        }
         _ => None,
     }
 }
@@ -148,8 +154,12 @@ fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
 /// 2. The shapes of [`read_without_metadata`].
 /// 3. The region's own international prefix (`810` in RU, `00` in DE, `011` in US): the rest
 ///    (marker dropped) is an international number.
-/// 4. matching.md's other international prefixes (`00` anywhere, `011` in NANP, `810` in RU,
-///    BY, KZ), unless the digits are a valid national number.
+/// 4. matching.md's other international prefixes (`00` and `011` anywhere, `810` in RU, BY,
+///    KZ), unless the digits are a valid national number.
+///
+/// After `+` or an international prefix, digits that are no international number (unknown
+/// calling code, too short or too long) give `None` (a `Digits` key), never a national
+/// reading.
 /// 5. Else a national number of the region (see [`meta::national_reading`]).
 pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164> {
     let digits = prepared.digits.as_str();
@@ -174,9 +184,8 @@ pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164>
     let national = meta::national_reading(digits, region);
     if !national.valid
         && let Some(len) = meta::extra_international_prefix_len(digits, region)
-        && let Some(e) = read_international(prepared, len)
     {
-        return Some(e);
+        return read_international(prepared, len);
     }
     national.key
 }
@@ -187,7 +196,9 @@ fn read_international(prepared: &Prepared, prefix_len: usize) -> Option<E164> {
     let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
     let read = without_marker.get(prefix_len..).and_then(meta::international_key);
     match without_marker {
-        Cow::Owned(_) if read.is_none() => prepared.digits.get(prefix_len..).and_then(meta::international_key),
+        Cow::Owned(_) if read.is_none() => {
+            prepared.digits.get(prefix_len..).and_then(meta::international_key)
+        }
         _ => read,
     }
 }
@@ -231,11 +242,20 @@ mod tests {
         // as an international number through the metadata gives it back.
         for region in [Region::RU, Region::KZ, Region::BY] {
             for area in 0..1000 {
-                for raw in [format!("8{area:03}5553535"), format!("7{area:03}5553535"), format!("{area:03}5553535"), format!("80{area:03}555353")] {
+                for raw in [
+                    format!("8{area:03}5553535"),
+                    format!("7{area:03}5553535"),
+                    format!("{area:03}5553535"),
+                    format!("80{area:03}555353"),
+                ] {
                     let Some(prepared) = prepare(&raw) else { continue };
                     let Some(fast) = read_without_metadata(&prepared, region) else { continue };
                     let digits = fast.as_u64().to_string();
-                    assert_eq!(meta::international_key_by_metadata(&digits), Some(fast), "{raw} in {region}");
+                    assert_eq!(
+                        meta::international_key_by_metadata(&digits),
+                        Some(fast),
+                        "{raw} in {region}"
+                    );
                 }
             }
         }
@@ -245,7 +265,16 @@ mod tests {
     fn russian_numbers() {
         let n = ru();
         let moscow = e164("+74951234567");
-        for raw in ["+74951234567", "74951234567", "84951234567", "8 (495) 123-45-67", "4951234567", "007 495 1234567", "810 7 495 1234567", "8~10~7~495~1234567"] {
+        for raw in [
+            "+74951234567",
+            "74951234567",
+            "84951234567",
+            "8 (495) 123-45-67",
+            "4951234567",
+            "007 495 1234567",
+            "810 7 495 1234567",
+            "8~10~7~495~1234567",
+        ] {
             assert_eq!(n.key(raw), moscow, "{raw}");
         }
         for (raw, key) in [
@@ -266,7 +295,15 @@ mod tests {
     #[test]
     fn short_and_service_numbers_are_digits() {
         let n = ru();
-        for (raw, digits) in [("112", "112"), ("0800", "0800"), ("+112", "112"), ("*100#", "*100"), ("101", "101"), ("8 800", "8800"), ("1234567890123456789", "1234567890123456789")] {
+        for (raw, digits) in [
+            ("112", "112"),
+            ("0800", "0800"),
+            ("+112", "112"),
+            ("*100#", "*100"),
+            ("101", "101"),
+            ("8 800", "8800"),
+            ("1234567890123456789", "1234567890123456789"),
+        ] {
             assert_eq!(n.key(raw), Some(PhoneKey::Digits(digits.into())), "{raw}");
         }
         assert_eq!(n.key("abc"), None);

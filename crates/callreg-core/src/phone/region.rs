@@ -36,7 +36,8 @@ impl Region {
     pub fn parse(code: &str) -> Result<Region, UnknownRegion> {
         let unknown = || UnknownRegion(code.to_owned());
         let upper = code.to_ascii_uppercase();
-        let index = REGIONS.binary_search_by(|(c, _)| (*c).cmp(upper.as_str())).map_err(|_| unknown())?;
+        let index =
+            REGIONS.binary_search_by(|(c, _)| (*c).cmp(upper.as_str())).map_err(|_| unknown())?;
         let (code, calling_code) = REGIONS[index];
         let id = Id::from_str(code).map_err(|_| unknown())?;
         Ok(Region { id, code, calling_code })
@@ -167,7 +168,8 @@ mod tests {
             .map(|m| (m.id().to_owned(), m.country_code()))
             .collect();
         from_metadata.sort();
-        let table: Vec<(String, u16)> = REGIONS.iter().map(|(c, cc)| ((*c).to_owned(), *cc)).collect();
+        let table: Vec<(String, u16)> =
+            REGIONS.iter().map(|(c, cc)| ((*c).to_owned(), *cc)).collect();
         assert_eq!(table, from_metadata);
         for (code, _) in REGIONS {
             let region = Region::parse(code).expect("every table entry is a phonenumber Id");

@@ -72,11 +72,7 @@ pub(crate) fn prepare(raw: &str) -> Option<Prepared> {
             _ => {}
         }
     }
-    if prepared.digits.is_empty() {
-        None
-    } else {
-        Some(prepared)
-    }
+    if prepared.digits.is_empty() { None } else { Some(prepared) }
 }
 
 /// Drops leading white space and a `tel:` scheme (any case).
@@ -105,11 +101,7 @@ pub(crate) fn cut_extension(text: &str) -> &str {
         let cut = match c {
             '#' | ',' | ';' | 'x' | 'X' => true,
             'e' | 'E' => rest.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("ext")),
-            'д' | 'Д' => rest
-                .chars()
-                .take(3)
-                .flat_map(char::to_lowercase)
-                .eq("доб".chars()),
+            'д' | 'Д' => rest.chars().take(3).flat_map(char::to_lowercase).eq("доб".chars()),
             _ => false,
         };
         if cut {

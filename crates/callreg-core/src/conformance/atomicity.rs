@@ -1,0 +1,113 @@
+//! Atomicity under store faults: a command that fails at any write leaves the store exactly
+//! as it was (contract D3).
+
+use super::faults::FailingStore;
+use super::kit::Portal;
+use crate::AppId;
+use crate::Auth;
+use crate::finish::FinishRequest;
+use crate::register::RegisterRequest;
+use crate::store::{CrmStore, StoreResult, StoreTx};
+use crate::types::EntityType;
+
+/// The atomicity cases, for [`conformance_tests!`](crate::conformance_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_atomicity_cases {
+    ($make_store:expr) => {
+        $crate::__conformance_module!(constructor atomicity, $make_store, [
+            register_failing_at_any_write_changes_nothing,
+            finish_failing_at_any_write_changes_nothing,
+        ]);
+    };
+}
+
+/// Everything observable in a store, as text.
+fn snapshot(tx: &mut dyn StoreTx) -> StoreResult<String> {
+    let mut out = String::new();
+    out.push_str(&format!("{:?}\n", tx.list_users()?));
+    for kind in [EntityType::Contact, EntityType::Company, EntityType::Lead, EntityType::Deal] {
+        for id in tx.list_entities(kind)? {
+            let record = match kind {
+                EntityType::Contact => format!("{:?}", tx.contact(id)?),
+                EntityType::Company => format!("{:?}", tx.company(id)?),
+                EntityType::Lead => format!("{:?}", tx.lead(id)?),
+                EntityType::Deal => format!("{:?}", tx.deal(id)?),
+            };
+            out.push_str(&record);
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("{:?}\n", tx.list_active_calls()?));
+    out.push_str(&format!("{:?}\n", tx.list_call_records()?));
+    out.push_str(&format!("{:?}\n", tx.list_activities()?));
+    out.push_str(&format!("{:?}\n", tx.list_missed_calls()?));
+    out.push_str(&format!("{:?}\n", tx.pending_events(usize::MAX)?));
+    out.push_str(&format!("{:?}\n", tx.list_lines(None)?));
+    out.push_str(&format!("{:?}\n", tx.list_lines(Some(&AppId::new("pbx")))?));
+    out.push_str(&format!("{:?}\n", tx.list_sources()?));
+    Ok(out)
+}
+
+fn state<S: CrmStore>(portal: &Portal<FailingStore<S>>) -> String {
+    portal.engine.read(snapshot).expect("store readable")
+}
+
+/// Fails the n-th write of `command` for n = 1, 2, ... until it succeeds; after every
+/// failure the store must be unchanged. Returns how many failures were injected.
+fn fail_every_write<S: CrmStore, T>(
+    portal: &Portal<FailingStore<S>>,
+    command: impl Fn() -> Result<T, crate::CallregError>,
+) -> usize {
+    let before = state(portal);
+    for n in 1..200 {
+        portal.engine.store().fail_write(n);
+        let result = command();
+        let failed = portal.engine.store().failed();
+        portal.engine.store().heal();
+        match result {
+            Ok(_) => {
+                assert!(!failed, "write {n} failed but the command reported success");
+                return n - 1;
+            }
+            Err(e) => {
+                assert!(failed, "the command failed without an injected fault: {e}");
+                assert_eq!(e.code(), "INTERNAL_SERVER_ERROR");
+                assert_eq!(state(portal), before, "failure at write {n} left changes behind");
+            }
+        }
+    }
+    panic!("the command never succeeded");
+}
+
+/// register (line, lead, call, events) failing at each write stores nothing.
+pub fn register_failing_at_any_write_changes_nothing<S: CrmStore>(make: &dyn Fn() -> S) {
+    let portal = Portal::new(FailingStore::new(make()));
+    portal.given_contact("Known", &["+7 812 000-00-00"]);
+    let request =
+        RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true).line("74951112233");
+    let faults =
+        fail_every_write(&portal, || portal.engine.register(&Auth::app(1, "pbx"), &request));
+    assert!(faults >= 6, "only {faults} writes were exercised");
+    assert_eq!(portal.leads().len(), 1, "the successful attempt created exactly one lead");
+    assert_eq!(portal.active_calls().len(), 1);
+}
+
+/// finish (reassignment, activity, statistics, missed call, removal, events) failing at each
+/// write stores nothing and leaves the call active.
+pub fn finish_failing_at_any_write_changes_nothing<S: CrmStore>(make: &dyn Fn() -> S) {
+    let portal = Portal::new(FailingStore::new(make()));
+    let operator = portal.given_employee("101", None);
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true));
+    let mut request =
+        FinishRequest::new(call.call_id.as_str(), i64::try_from(operator.0).unwrap_or(0), 0);
+    request.add_to_chat = true;
+    request.status_code = Some("304".into());
+    let faults = fail_every_write(&portal, || portal.engine.finish(&Auth::webhook(1), &request));
+    assert!(faults >= 7, "only {faults} writes were exercised");
+    assert!(portal.active_calls().is_empty());
+    assert_eq!(portal.engine.call_records().expect("readable").len(), 1);
+    assert_eq!(portal.engine.missed_calls().expect("readable").len(), 1);
+    assert_eq!(portal.lead(call.created_lead.expect("lead")).assigned_by, operator);
+}
