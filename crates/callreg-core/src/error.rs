@@ -127,10 +127,10 @@ pub enum CallregError {
     #[error("File content is not properly encoded. Base64 encoding is expected.")]
     FileContentNotBase64,
     /// attachRecord: the content is not audio of the file's type (contract D10).
-    #[error("File content does not match the file extension: a {0} audio file is expected")]
+    #[error("FILE_CONTENT does not match the file extension: a {0} audio file is expected")]
     FileContentMismatch(&'static str),
     /// attachRecord: the record is larger than the configured limit.
-    #[error("File is too large: at most {limit} bytes")]
+    #[error("FILE_CONTENT is too large: at most {limit} bytes")]
     FileTooLarge {
         /// The limit in bytes.
         limit: usize,

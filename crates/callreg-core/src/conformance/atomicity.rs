@@ -3,12 +3,10 @@
 
 use super::faults::FailingStore;
 use super::kit::Portal;
-use crate::AppId;
 use crate::Auth;
 use crate::finish::FinishRequest;
 use crate::register::RegisterRequest;
-use crate::store::{CrmStore, StoreResult, StoreTx};
-use crate::types::EntityType;
+use crate::store::CrmStore;
 
 /// The atomicity cases, for [`conformance_tests!`](crate::conformance_tests).
 #[doc(hidden)]
@@ -22,35 +20,8 @@ macro_rules! __conformance_atomicity_cases {
     };
 }
 
-/// Everything observable in a store, as text.
-fn snapshot(tx: &mut dyn StoreTx) -> StoreResult<String> {
-    let mut out = String::new();
-    out.push_str(&format!("{:?}\n", tx.list_users()?));
-    for kind in [EntityType::Contact, EntityType::Company, EntityType::Lead, EntityType::Deal] {
-        for id in tx.list_entities(kind)? {
-            let record = match kind {
-                EntityType::Contact => format!("{:?}", tx.contact(id)?),
-                EntityType::Company => format!("{:?}", tx.company(id)?),
-                EntityType::Lead => format!("{:?}", tx.lead(id)?),
-                EntityType::Deal => format!("{:?}", tx.deal(id)?),
-            };
-            out.push_str(&record);
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("{:?}\n", tx.list_active_calls()?));
-    out.push_str(&format!("{:?}\n", tx.list_call_records()?));
-    out.push_str(&format!("{:?}\n", tx.list_activities()?));
-    out.push_str(&format!("{:?}\n", tx.list_missed_calls()?));
-    out.push_str(&format!("{:?}\n", tx.pending_events(usize::MAX)?));
-    out.push_str(&format!("{:?}\n", tx.list_lines(None)?));
-    out.push_str(&format!("{:?}\n", tx.list_lines(Some(&AppId::new("pbx")))?));
-    out.push_str(&format!("{:?}\n", tx.list_sources()?));
-    Ok(out)
-}
-
 fn state<S: CrmStore>(portal: &Portal<FailingStore<S>>) -> String {
-    portal.engine.read(snapshot).expect("store readable")
+    portal.engine.read(super::integrity::snapshot).expect("store readable")
 }
 
 /// Fails the n-th write of `command` for n = 1, 2, ... until it succeeds; after every

@@ -4,6 +4,7 @@
 
 use crate::model::Phone;
 use crate::store::{StoreResult, StoreTx};
+use crate::AppId;
 use crate::types::{EntityRef, EntityType};
 use std::collections::HashSet;
 
@@ -72,3 +73,31 @@ pub fn check_integrity(tx: &mut dyn StoreTx) -> StoreResult<Result<(), String>> 
     }
     Ok(Ok(()))
 }
+
+/// Everything observable in a store, as text (applications `None` and `pbx` for lines).
+pub fn snapshot(tx: &mut dyn StoreTx) -> StoreResult<String> {
+    let mut out = String::new();
+    out.push_str(&format!("{:?}\n", tx.list_users()?));
+    for kind in [EntityType::Contact, EntityType::Company, EntityType::Lead, EntityType::Deal] {
+        for id in tx.list_entities(kind)? {
+            let record = match kind {
+                EntityType::Contact => format!("{:?}", tx.contact(id)?),
+                EntityType::Company => format!("{:?}", tx.company(id)?),
+                EntityType::Lead => format!("{:?}", tx.lead(id)?),
+                EntityType::Deal => format!("{:?}", tx.deal(id)?),
+            };
+            out.push_str(&record);
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("{:?}\n", tx.list_active_calls()?));
+    out.push_str(&format!("{:?}\n", tx.list_call_records()?));
+    out.push_str(&format!("{:?}\n", tx.list_activities()?));
+    out.push_str(&format!("{:?}\n", tx.list_missed_calls()?));
+    out.push_str(&format!("{:?}\n", tx.pending_events(usize::MAX)?));
+    out.push_str(&format!("{:?}\n", tx.list_lines(None)?));
+    out.push_str(&format!("{:?}\n", tx.list_lines(Some(&AppId::new("pbx")))?));
+    out.push_str(&format!("{:?}\n", tx.list_sources()?));
+    Ok(out)
+}
+

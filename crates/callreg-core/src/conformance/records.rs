@@ -189,7 +189,7 @@ const NOT_BASE64: &str = "File content is not properly encoded. Base64 encoding 
 const UPLOAD_NOT_FOUND: &str = "Error: upload token is not found or has already been used";
 
 fn mismatch(kind: &str) -> String {
-    format!("File content does not match the file extension: a {kind} audio file is expected")
+    format!("FILE_CONTENT does not match the file extension: a {kind} audio file is expected")
 }
 
 // ---- attachRecord ----------------------------------------------------------------------
@@ -289,7 +289,7 @@ pub fn refused_upload_can_be_retried<S: CrmStore>(store: S) {
     assert_refused(
         engine.complete_record_upload(&token, &wav(129)),
         "ERROR_ARGUMENT",
-        "File is too large: at most 128 bytes",
+        "FILE_CONTENT is too large: at most 128 bytes",
     );
     assert_eq!(statistics(&portal, &call_id).record_id, None);
     let file_id = engine.complete_record_upload(&token, &wav(128)).expect("retried");
@@ -387,7 +387,7 @@ pub fn file_content_must_be_base64<S: CrmStore>(store: S) {
 pub fn records_over_the_size_limit_are_refused<S: CrmStore>(store: S) {
     let limit = 100;
     let config = EngineConfig { record_max_bytes: limit, ..config() };
-    let too_large = "File is too large: at most 100 bytes";
+    let too_large = "FILE_CONTENT is too large: at most 100 bytes";
     let fetcher = TestFetcher::serving(vec![
         ("https://pbx.example.com/big.wav", Ok(wav(limit + 1))),
         ("https://pbx.example.com/fits.wav", Ok(wav(limit))),
