@@ -296,7 +296,7 @@ impl<S: CrmStore> Engine<S> {
         let keys = caller_keys(self.phones(), &request.phone_number, valid.line_number);
         let caller_key = match keys.first() {
             Some(key) => key.to_storage(),
-            None => PhoneKey::Digits(valid.caller_id.clone()).to_storage(),
+            None => PhoneKey::Digits(valid.caller_id.replace('+', "")).to_storage(),
         };
 
         if let Some(existing) =

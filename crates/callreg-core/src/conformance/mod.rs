@@ -3,7 +3,7 @@
 //! Each case is a public function; [`conformance_tests!`](crate::conformance_tests) expands
 //! them into one `#[test]` per case inside an adapter crate:
 //!
-//! ```ignore
+//! ```text
 //! callreg_core::conformance_tests!(callreg_store_memory::MemoryStore::new());
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -118,6 +118,7 @@ impl fmt::Debug for ResultCache {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::phone::strip::prepare;

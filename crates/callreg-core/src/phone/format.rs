@@ -43,6 +43,7 @@ pub(crate) fn international(e: E164) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 

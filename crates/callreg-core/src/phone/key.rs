@@ -154,6 +154,7 @@ const CALLING_CODES: &[u16] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
     use phonenumber::metadata::DATABASE;

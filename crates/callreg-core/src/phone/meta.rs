@@ -43,9 +43,12 @@ const EXPRESSION_CACHE_CAPACITY: usize = 2048;
 /// template expanded with the captures when the whole text matches.
 type FullMatcher = Arc<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
 
-/// Full-match expressions by the address and length of their (static) metadata pattern.
-static FULL_MATCHERS: LazyLock<RwLock<HashMap<(usize, usize), Option<FullMatcher>>>> =
-    LazyLock::new(|| RwLock::new(HashMap::new()));
+/// Compiled full-match expressions (`None`: the pattern did not compile) by the address and
+/// length of their (static) metadata pattern.
+type MatcherMap = HashMap<(usize, usize), Option<FullMatcher>>;
+
+/// The full-match expressions compiled so far.
+static FULL_MATCHERS: LazyLock<RwLock<MatcherMap>> = LazyLock::new(|| RwLock::new(HashMap::new()));
 
 /// The full-match expression of a metadata pattern (libphonenumber's `matcher.matches()`),
 /// compiled on first use; `None` if the pattern does not compile.
@@ -392,10 +395,12 @@ pub(crate) fn national_reading(digits: &str, region: Region) -> NationalReading 
     // Written in the canonical international form, so that the key of the key is the key.
     let key = key_of(cc, &national).and_then(|e| international_key(&e.as_u64().to_string()));
     let valid = is_valid_for(meta, &national) || key.and_then(valid_region).is_some();
-    if !valid && has_impossible_length(meta, &national) && !digits.starts_with('0') {
-        if let Some(e) = international_key(digits).filter(|&e| is_possible(e)) {
-            return NationalReading { key: Some(e), valid: valid_region(e).is_some() };
-        }
+    if !valid
+        && has_impossible_length(meta, &national)
+        && !digits.starts_with('0')
+        && let Some(e) = international_key(digits).filter(|&e| is_possible(e))
+    {
+        return NationalReading { key: Some(e), valid: valid_region(e).is_some() };
     }
     NationalReading { key, valid: valid && key.is_some() }
 }
@@ -443,6 +448,7 @@ pub(crate) fn valid_region(e: E164) -> Option<Region> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -156,11 +156,11 @@ fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
 ///    (marker dropped) is an international number.
 /// 4. matching.md's other international prefixes (`00` and `011` anywhere, `810` in RU, BY,
 ///    KZ), unless the digits are a valid national number.
+/// 5. Else a national number of the region (see [`meta::national_reading`]).
 ///
 /// After `+` or an international prefix, digits that are no international number (unknown
 /// calling code, too short or too long) give `None` (a `Digits` key), never a national
 /// reading.
-/// 5. Else a national number of the region (see [`meta::national_reading`]).
 pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164> {
     let digits = prepared.digits.as_str();
     if digits.len() > MAX_DIGITS {
@@ -219,6 +219,7 @@ fn drop_trunk_marker(prepared: &Prepared, from: usize) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -130,6 +130,7 @@ const REGIONS: &[(&str, u16)] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
     use phonenumber::metadata::DATABASE;

@@ -54,11 +54,7 @@ pub(crate) fn prepare(raw: &str) -> Option<Prepared> {
                 prepared.digits.push(c);
                 prepared.stripped.push(c);
             }
-            '+' => {
-                if prepared.stripped.is_empty() {
-                    prepared.plus = true;
-                }
-            }
+            '+' if prepared.stripped.is_empty() => prepared.plus = true,
             '#' | '*' | ',' | ';' => {
                 prepared.service = true;
                 prepared.stripped.push(c);
@@ -124,6 +120,7 @@ fn is_trunk_marker(text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
 
