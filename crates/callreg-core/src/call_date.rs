@@ -23,6 +23,10 @@ pub struct InvalidCallStartDate;
 /// ```
 pub fn parse_call_start_date(input: &str, zone: Tz) -> Result<DateTime<Utc>, InvalidCallStartDate> {
     let text = input.trim();
+    // Every accepted form is ASCII; checking it first makes all byte slicing below safe.
+    if !text.is_ascii() {
+        return Err(InvalidCallStartDate);
+    }
     let (local, offset) = split_offset(text).ok_or(InvalidCallStartDate)?;
     let naive = parse_naive(local).ok_or(InvalidCallStartDate)?;
     match offset {
@@ -176,6 +180,13 @@ mod tests {
     }
 
     #[test]
+    fn fuzz_regression_non_ascii_is_refused() {
+        let input = include_bytes!("../tests/fuzz_regressions/call_date-non-ascii");
+        let text = String::from_utf8_lossy(&input[1..]);
+        assert_eq!(parse_call_start_date(&text, chrono_tz::UTC), Err(InvalidCallStartDate));
+    }
+
+    #[test]
     fn naive_times_are_read_in_the_portal_zone() {
         let t = parse_call_start_date("2026-03-10 11:19:38", chrono_tz::Europe::Moscow);
         assert_eq!(t.map(|t| t.to_rfc3339()), Ok("2026-03-10T08:19:38+00:00".to_string()));
@@ -201,6 +212,8 @@ mod tests {
             "2026-03-10T11:19:3",
             "2026-03-10T11:19:38.Z",
             "２０２６-03-10T11:19:38Z",
+            "2026-03-10T11:19:é8Z",
+            "2026-03-10T11:19:3é",
         ] {
             assert_eq!(utc(bad), "ERR", "{bad:?}");
         }

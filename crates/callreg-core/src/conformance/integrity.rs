@@ -2,9 +2,9 @@
 //! finds its record, no two live calls share an `EXTERNAL_CALL_ID`, no call is both live and
 //! finished, and every reference from a call or a statistics row resolves.
 
+use crate::AppId;
 use crate::model::Phone;
 use crate::store::{StoreResult, StoreTx};
-use crate::AppId;
 use crate::types::{EntityRef, EntityType};
 use std::collections::HashSet;
 
@@ -20,16 +20,14 @@ pub fn check_integrity(tx: &mut dyn StoreTx) -> StoreResult<Result<(), String>> 
             let entity = EntityRef { kind, id };
             for phone in phones {
                 let has_digit = phone.value.bytes().any(|b| b.is_ascii_digit());
-                match &phone.key {
-                    None if has_digit => {
+                let Some(key) = &phone.key else {
+                    if has_digit {
                         return Ok(Err(format!("{entity} phone {:?} has no key", phone.value)));
                     }
-                    None => {}
-                    Some(key) => {
-                        if !tx.find_entities_by_phone_key(key)?.contains(&entity) {
-                            return Ok(Err(format!("{entity} is not indexed under {key}")));
-                        }
-                    }
+                    continue;
+                };
+                if !tx.find_entities_by_phone_key(key)?.contains(&entity) {
+                    return Ok(Err(format!("{entity} is not indexed under {key}")));
                 }
             }
         }
@@ -100,4 +98,3 @@ pub fn snapshot(tx: &mut dyn StoreTx) -> StoreResult<String> {
     out.push_str(&format!("{:?}\n", tx.list_sources()?));
     Ok(out)
 }
-

@@ -58,10 +58,27 @@ impl PhoneNormalizer {
         if prepared.service {
             return Some(PhoneKey::Digits(prepared.stripped));
         }
-        Some(match self.read(&prepared, region) {
+        Some(match self.read(&prepared, region).and_then(|e| self.fixed_point(e)) {
             Some(e) => PhoneKey::E164(e),
             None => PhoneKey::Digits(prepared.stripped),
         })
+    }
+
+    /// The E.164 number whose own text reads as itself. Odd inputs (trunk markers in odd
+    /// places, repeated prefixes) can read as a number whose `+digits` text reads as another
+    /// one; following the chain keeps every E.164 key idempotent. `None` when the chain does
+    /// not settle, and the number is then matched by its digits.
+    fn fixed_point(&self, first: E164) -> Option<E164> {
+        let mut current = first;
+        for _ in 0..4 {
+            let prepared = prepare(&current.to_string())?;
+            match self.read(&prepared, self.default_region) {
+                Some(next) if next == current => return Some(current),
+                Some(next) => current = next,
+                None => return None,
+            }
+        }
+        None
     }
 
     /// Bitrix's criterion 2 (matching.md tier 2): the region of a line number read as an
@@ -330,7 +347,8 @@ mod tests {
     fn cache_is_used_and_bounded() {
         let n = PhoneNormalizer::with_cache_capacity(Region::DE, 4);
         assert_eq!(n.key("030 1234567"), e164("+49301234567"));
-        assert_eq!(n.cache.len(), 1);
+        // The number, and its E.164 text read to check that the key is a fixed point.
+        assert_eq!(n.cache.len(), 2);
         assert_eq!(n.key("030 1234567"), e164("+49301234567"));
         for i in 0..10 {
             let _ = n.key(&format!("030 123456{i}"));
@@ -339,6 +357,19 @@ mod tests {
         let none = PhoneNormalizer::with_cache_capacity(Region::DE, 0);
         assert_eq!(none.key("030 1234567"), e164("+49301234567"));
         assert_eq!(none.cache.len(), 0);
+    }
+
+    #[test]
+    fn fuzz_regressions_stay_fixed() {
+        // A trunk marker in an odd place once gave a key whose own text read as another key.
+        let input = include_bytes!("../../tests/fuzz_regressions/normalize-trunk-marker-chain");
+        let raw = String::from_utf8_lossy(&input[1..]);
+        for region in [Region::RU, Region::DE, Region::US, Region::BY, Region::KZ] {
+            let n = PhoneNormalizer::new(region);
+            if let Some(PhoneKey::E164(e)) = n.key(&raw) {
+                assert_eq!(n.key(&e.to_string()), Some(PhoneKey::E164(e)), "{raw:?} under {region}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,216 @@
+//! How domain values become column values and back.
+
+use crate::error::{Result, SqliteError};
+use callreg_core::auth::AppId;
+use callreg_core::model::{Direction, ResultMark};
+use callreg_core::phone::PhoneKey;
+use callreg_core::types::{CallType, EntityRef, EntityType, UserId};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// The timestamp layout: RFC 3339 in UTC with exactly nine fractional digits. Fixed width
+/// for years 0000–9999, so text order is time order, and exact to the nanosecond.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9fZ";
+
+/// A timestamp as stored.
+pub(crate) fn timestamp_to_sql(at: &DateTime<Utc>) -> String {
+    at.format(TIMESTAMP_FORMAT).to_string()
+}
+
+/// A stored timestamp.
+pub(crate) fn timestamp_from_sql(text: &str) -> Result<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(text, TIMESTAMP_FORMAT)
+        .map(|naive| naive.and_utc())
+        .map_err(|_| SqliteError::decode("timestamp", text))
+}
+
+/// The `app_key` column: '' for no application (webhooks), '@' and the id otherwise. Unlike
+/// a NULL `app_id`, it takes part in unique indexes, and it cannot confuse "no application"
+/// with an application whose id is empty.
+pub(crate) fn app_key(app: Option<&AppId>) -> String {
+    match app {
+        None => String::new(),
+        Some(app) => format!("@{}", app.as_str()),
+    }
+}
+
+/// The application an `app_key` stands for.
+pub(crate) fn app_from_key(key: &str) -> Result<Option<AppId>> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    key.strip_prefix('@')
+        .map(|id| Some(AppId::new(id)))
+        .ok_or_else(|| SqliteError::decode("application key", key))
+}
+
+/// A phone key as stored. Refuses a key that would not read back as itself, so that nothing
+/// unreadable is ever written.
+pub(crate) fn phone_key_to_sql(key: &PhoneKey) -> Result<String> {
+    let text = key.to_storage();
+    if PhoneKey::from_storage(&text).as_ref() != Some(key) {
+        return Err(SqliteError::decode("phone key (cannot be stored)", text));
+    }
+    Ok(text)
+}
+
+/// A stored phone key.
+pub(crate) fn phone_key_from_sql(text: &str) -> Result<PhoneKey> {
+    PhoneKey::from_storage(text).ok_or_else(|| SqliteError::decode("phone key", text))
+}
+
+/// An id or count as SQLite's signed integer.
+pub(crate) fn int_to_sql(what: &'static str, value: u64) -> Result<i64> {
+    i64::try_from(value).map_err(|_| SqliteError::OutOfRange { what, value })
+}
+
+/// A stored id (never negative).
+pub(crate) fn id_from_sql(what: &'static str, value: i64) -> Result<u64> {
+    u64::try_from(value).map_err(|_| SqliteError::decode(what, value))
+}
+
+/// A stored user id.
+pub(crate) fn user_from_sql(value: i64) -> Result<UserId> {
+    id_from_sql("user id", value).map(UserId)
+}
+
+/// Bitrix's `OWNER_TYPE_ID` of an entity type.
+pub(crate) fn entity_type_to_sql(kind: EntityType) -> i64 {
+    i64::from(kind.type_id())
+}
+
+/// The entity type of a stored `OWNER_TYPE_ID`.
+pub(crate) fn entity_type_from_sql(value: i64) -> Result<EntityType> {
+    EntityType::from_type_id(value).ok_or_else(|| SqliteError::decode("entity type", value))
+}
+
+/// A stored call type.
+pub(crate) fn call_type_from_sql(value: i64) -> Result<CallType> {
+    CallType::from_code(value).ok_or_else(|| SqliteError::decode("call type", value))
+}
+
+/// An id to look up; `None` when no stored record can have it.
+pub(crate) fn lookup_id(id: u64) -> Option<i64> {
+    i64::try_from(id).ok()
+}
+
+/// A boolean column (0 or 1).
+pub(crate) fn bool_to_sql(value: bool) -> i64 {
+    i64::from(value)
+}
+
+/// A nullable id column.
+pub(crate) fn optional_id_to_sql(what: &'static str, id: Option<u64>) -> Result<Option<i64>> {
+    id.map(|id| int_to_sql(what, id)).transpose()
+}
+
+/// A stored nullable id.
+pub(crate) fn optional_id_from_sql(what: &'static str, id: Option<i64>) -> Result<Option<u64>> {
+    id.map(|id| id_from_sql(what, id)).transpose()
+}
+
+/// A nullable phone key column.
+pub(crate) fn optional_key_to_sql(key: Option<&PhoneKey>) -> Result<Option<String>> {
+    key.map(phone_key_to_sql).transpose()
+}
+
+/// A stored nullable phone key.
+pub(crate) fn optional_key_from_sql(key: Option<String>) -> Result<Option<PhoneKey>> {
+    key.as_deref().map(phone_key_from_sql).transpose()
+}
+
+/// A nullable entity reference as its two columns (type, id).
+pub(crate) fn optional_entity_to_sql(
+    entity: Option<EntityRef>,
+) -> Result<(Option<i64>, Option<i64>)> {
+    match entity {
+        None => Ok((None, None)),
+        Some(e) => Ok((Some(entity_type_to_sql(e.kind)), Some(int_to_sql("entity id", e.id)?))),
+    }
+}
+
+/// A stored entity reference from its two columns.
+pub(crate) fn entity_from_sql(kind: i64, id: i64) -> Result<EntityRef> {
+    Ok(EntityRef { kind: entity_type_from_sql(kind)?, id: id_from_sql("entity id", id)? })
+}
+
+/// A stored nullable entity reference from its two columns.
+pub(crate) fn optional_entity_from_sql(
+    kind: Option<i64>,
+    id: Option<i64>,
+) -> Result<Option<EntityRef>> {
+    match (kind, id) {
+        (None, None) => Ok(None),
+        (Some(kind), Some(id)) => entity_from_sql(kind, id).map(Some),
+        (kind, id) => Err(SqliteError::decode("entity reference", format!("{kind:?} {id:?}"))),
+    }
+}
+
+/// A stored activity direction (Bitrix's `DIRECTION`).
+pub(crate) fn direction_from_sql(value: i64) -> Result<Direction> {
+    match value {
+        1 => Ok(Direction::Incoming),
+        2 => Ok(Direction::Outgoing),
+        _ => Err(SqliteError::decode("activity direction", value)),
+    }
+}
+
+/// A stored result mark, by name.
+pub(crate) fn result_mark_from_sql(name: &str) -> Result<ResultMark> {
+    [ResultMark::None, ResultMark::Positive, ResultMark::Neutral, ResultMark::Negative]
+        .into_iter()
+        .find(|mark| mark.as_str() == name)
+        .ok_or_else(|| SqliteError::decode("result mark", name))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    #[test]
+    fn timestamps_round_trip_to_the_nanosecond_and_sort_as_text() {
+        let instants = [
+            Utc.timestamp_opt(0, 0).unwrap(),
+            Utc.timestamp_opt(1_773_129_600, 1).unwrap(),
+            Utc.timestamp_opt(1_773_129_600, 123_456_789).unwrap(),
+            Utc.timestamp_opt(1_773_129_600, 999_999_999).unwrap(),
+            NaiveDate::from_ymd_opt(1, 1, 1)
+                .unwrap()
+                .and_hms_nano_opt(0, 0, 0, 5)
+                .unwrap()
+                .and_utc(),
+            NaiveDate::from_ymd_opt(9999, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 999_999_999)
+                .unwrap()
+                .and_utc(),
+            // A leap second, as chrono represents it.
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+                .unwrap()
+                .and_utc(),
+        ];
+        for at in instants {
+            let text = timestamp_to_sql(&at);
+            assert_eq!(timestamp_from_sql(&text).unwrap(), at, "{text}");
+        }
+        let mut sorted = instants.to_vec();
+        sorted.sort();
+        let mut texts: Vec<String> = sorted.iter().map(timestamp_to_sql).collect();
+        let before = texts.clone();
+        texts.sort();
+        assert_eq!(texts, before);
+    }
+
+    #[test]
+    fn app_keys_keep_none_apart_from_an_empty_id() {
+        let empty = AppId::new("");
+        assert_ne!(app_key(None), app_key(Some(&empty)));
+        for app in [None, Some(empty), Some(AppId::new("app.1"))] {
+            assert_eq!(app_from_key(&app_key(app.as_ref())).unwrap(), app);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! A SQLite [`CrmStore`] (through rusqlite, SQLite bundled): one database file per portal.
+//!
+//! ```
+//! use callreg_core::{Auth, Engine, EngineConfig, RegisterRequest};
+//! use callreg_store_sqlite::SqliteStore;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("portal.db");
+//! // Creates the file and its schema when missing; upgrades an older schema.
+//! let store = SqliteStore::open(&path)?;
+//! let engine = Engine::new(store, EngineConfig::default())?;
+//! let call = engine.register(
+//!     &Auth::webhook(1),
+//!     &RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true),
+//! )?;
+//! assert!(call.created_lead.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! # Durability
+//!
+//! The database runs in WAL mode with `synchronous=NORMAL`. A transaction the engine has
+//! committed (a command that returned `Ok`) survives a crash of the process, however abrupt
+//! (`SIGKILL` included): the next open finds every committed command and no trace of the
+//! one that was running. After a crash of the operating system or a power loss, the last
+//! few committed transactions may be rolled back (WAL frames not yet synced to disk), but
+//! the database is never corrupt and never holds half a command. Where losing even those is
+//! unacceptable, the cost is an fsync per command (`synchronous=FULL`), which this adapter
+//! does not do.
+//!
+//! # Concurrency
+//!
+//! A [`SqliteStore`] owns one connection, behind a mutex. [`CrmStore::begin`] locks it and
+//! runs `BEGIN IMMEDIATE`, which takes SQLite's write lock on the file at once; the
+//! transaction keeps both until it commits or is dropped (rolled back). So transactions are
+//! serialized between the threads sharing one store *and* between stores (in this or other
+//! processes) opened on the same file, which is what makes the engine's read-then-write
+//! commands race-free. A writer waits for the lock up to a busy timeout of 5 seconds, and
+//! `BEGIN IMMEDIATE` is retried a few more times with backoff after that, so contention
+//! shows as latency; only a lock held for tens of seconds surfaces as
+//! [`StoreError::Busy`].
+//!
+//! Share one store (or the engine over it) between the threads of a process: a second store
+//! on the same file works, but contends on the file lock instead of the cheaper mutex.
+//!
+//! # Schema
+//!
+//! Numbered migrations (`migrations/0001_initial.sql`, ...) are applied in order, in one
+//! transaction, when a store is opened; the version is kept in `PRAGMA user_version`. A
+//! database written by a newer build is refused with [`StoreError::NewerSchema`] and left
+//! untouched. Every table is `STRICT`, foreign keys are enforced, and every lookup of the
+//! engine is an index probe.
+
+mod codec;
+mod error;
+mod rows;
+mod schema;
+mod statements;
+mod tx;
+
+pub use schema::SCHEMA_VERSION;
+
+use crate::error::{SqliteError, is_busy};
+use crate::tx::{SqliteTx, run};
+use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
+use rusqlite::Connection;
+use rusqlite::config::DbConfig;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// How long SQLite itself waits for another connection's lock before reporting busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many more times `BEGIN IMMEDIATE` is tried after SQLite reported busy.
+const BUSY_RETRIES: u32 = 6;
+/// The first pause between those tries; it doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+
+/// A CRM store in a SQLite database. Cheap to share between threads (`&SqliteStore` or an
+/// `Arc`); see the [crate docs](crate) for durability and concurrency.
+#[derive(Debug)]
+pub struct SqliteStore {
+    /// The one connection every transaction runs on.
+    writer: Mutex<Connection>,
+    /// The database file; `None` in memory.
+    path: Option<PathBuf>,
+    /// The directory of a temporary store, deleted on drop (after the connection closes:
+    /// fields drop in order).
+    temp_dir: Option<tempfile::TempDir>,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating the file and its schema when missing and
+    /// applying the migrations an older file lacks.
+    ///
+    /// # Errors
+    /// [`StoreError::NewerSchema`] for a file written by a newer build (the file is not
+    /// modified), [`StoreError::Corrupt`] for a file that is not a SQLite database,
+    /// [`StoreError::Io`] when the file cannot be opened or created.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref();
+        let conn = open_connection(path)?;
+        Ok(SqliteStore { writer: Mutex::new(conn), path: Some(path.to_path_buf()), temp_dir: None })
+    }
+
+    /// A store in memory, gone when dropped. Same schema and behaviour as a file, without
+    /// the durability.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
+        configure(&conn)?;
+        Ok(SqliteStore { writer: Mutex::new(conn), path: None, temp_dir: None })
+    }
+
+    /// A new, empty store in a file of a fresh temporary directory; the directory is deleted
+    /// when the store is dropped. For tests that must run against a real file.
+    pub fn open_temporary() -> Result<SqliteStore, StoreError> {
+        let dir = tempfile::Builder::new()
+            .prefix("callreg-sqlite-")
+            .tempdir()
+            .map_err(SqliteError::TempDir)?;
+        let mut store = SqliteStore::open(dir.path().join("callreg.db"))?;
+        store.temp_dir = Some(dir);
+        Ok(store)
+    }
+
+    /// The database file, `None` for a store in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The writer connection, locked. A panic while it was held has already rolled its
+    /// transaction back (in the transaction's `Drop`), so a poisoned lock is safe to use.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the locked connection outside any transaction (for tests).
+    #[cfg(test)]
+    pub(crate) fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&self.lock())
+    }
+}
+
+impl CrmStore for SqliteStore {
+    fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
+        let conn = self.lock();
+        if !conn.is_autocommit() {
+            // A transaction whose ROLLBACK failed in `Drop`: finish rolling it back.
+            run(&conn, "ROLLBACK").map_err(SqliteError::from)?;
+        }
+        begin_immediate(&conn)?;
+        Ok(Box::new(SqliteTx::new(conn)))
+    }
+}
+
+/// Opens and prepares a file database: refuses a newer schema before anything is written,
+/// then sets the connection up and migrates.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(SqliteError::from)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(SqliteError::from)?;
+    // Reading the version writes nothing, so a newer file is refused untouched (switching
+    // it to WAL below would rewrite its header).
+    schema::check_not_newer(schema::stored_version(&conn)?)?;
+    // WAL is a property of the file, set once and outside any transaction.
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .map_err(SqliteError::from)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        retry_busy(|| {
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+                .map_err(SqliteError::from)
+        })?;
+    }
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Per-connection settings, then the schema.
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    let setup = || -> Result<(), SqliteError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        // Query-planner stability: a cached statement keeps its plan instead of being
+        // re-prepared when SQLite's statistics suggest another one for new parameters.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_prepared_statement_cache_capacity(statements::CACHE_CAPACITY);
+        Ok(())
+    };
+    setup()?;
+    migrate(conn)
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one immediate transaction, re-reading the
+/// version under the write lock so that concurrent openers migrate once.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    begin_immediate(conn)?;
+    let migrated = (|| {
+        let found = schema::stored_version(conn)?;
+        schema::check_not_newer(found)?;
+        if found < SCHEMA_VERSION {
+            schema::migrate(conn, found)?;
+        }
+        run(conn, "COMMIT").map_err(SqliteError::from)?;
+        Ok(())
+    })();
+    if migrated.is_err() && !conn.is_autocommit() {
+        let _ = run(conn, "ROLLBACK");
+    }
+    migrated
+}
+
+/// `BEGIN IMMEDIATE`: takes the write lock now, so that a transaction that reads and then
+/// writes never fails halfway with SQLITE_BUSY. Retried with backoff when SQLite's own busy
+/// timeout ran out.
+fn begin_immediate(conn: &Connection) -> Result<(), StoreError> {
+    retry_busy(|| run(conn, "BEGIN IMMEDIATE").map_err(SqliteError::from))
+}
+
+/// Runs `attempt` until it succeeds, fails with anything but busy, or has been busy
+/// [`BUSY_RETRIES`] more times.
+fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, SqliteError>) -> Result<T, StoreError> {
+    let mut pause = FIRST_BACKOFF;
+    let mut retries = 0;
+    loop {
+        match attempt() {
+            Err(e) if is_busy(&e) && retries < BUSY_RETRIES => {
+                retries += 1;
+                std::thread::sleep(pause + jitter(pause));
+                pause *= 2;
+            }
+            result => return Ok(result?),
+        }
+    }
+}
+
+/// Up to `pause` more, so that waiting writers do not retry in lockstep.
+fn jitter(pause: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let max = u32::try_from(pause.as_micros()).unwrap_or(u32::MAX).max(1);
+    Duration::from_micros(u64::from(nanos % max))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,291 @@
+//! Every SQL statement the adapter runs inside a transaction. They are prepared once per
+//! connection and kept in rusqlite's statement cache (`prepare_cached`), which is sized to
+//! hold all of them ([`CACHE_CAPACITY`]).
+
+/// Capacity of the prepared-statement cache: more than the statements below.
+pub(crate) const CACHE_CAPACITY: usize = 128;
+
+// ---- metadata -------------------------------------------------------------------------
+
+pub(crate) const SELECT_META: &str = "SELECT value FROM meta WHERE key = ?1";
+pub(crate) const UPSERT_META: &str =
+    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2";
+
+// ---- users ----------------------------------------------------------------------------
+
+pub(crate) const INSERT_USER: &str = "INSERT INTO user (id, active, email, name, last_name, \
+     inner_phone, admin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub(crate) const INSERT_USER_PHONE: &str = "INSERT INTO user_phone (user_id, position, value, \
+     value_type, key) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(crate) const INSERT_USER_PERMISSION: &str =
+    "INSERT INTO user_permission (user_id, permission) VALUES (?1, ?2)";
+pub(crate) const SELECT_USER: &str = "SELECT id, active, email, name, last_name, inner_phone, \
+     admin FROM user WHERE id = ?1";
+pub(crate) const SELECT_USER_PHONES: &str = "SELECT value, value_type, key FROM user_phone \
+     WHERE user_id = ?1 ORDER BY position";
+pub(crate) const SELECT_USER_PERMISSIONS: &str =
+    "SELECT permission FROM user_permission WHERE user_id = ?1";
+pub(crate) const LIST_USERS: &str = "SELECT id FROM user ORDER BY id";
+pub(crate) const FIND_USERS_BY_INNER_PHONE: &str =
+    "SELECT id FROM user WHERE inner_phone = ?1 ORDER BY id";
+pub(crate) const FIND_USERS_BY_PHONE_KEY: &str =
+    "SELECT DISTINCT user_id FROM user_phone WHERE key = ?1 ORDER BY user_id";
+
+// ---- CRM records -------------------------------------------------------------------------
+
+pub(crate) const INSERT_CONTACT: &str = "INSERT INTO contact (name, last_name, company_id, \
+     assigned_by, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const INSERT_COMPANY: &str = "INSERT INTO company (title, assigned_by, created, \
+     modified) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const INSERT_LEAD: &str = "INSERT INTO lead (title, name, status_id, source_id, \
+     source_description, assigned_by, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+pub(crate) const INSERT_DEAL: &str = "INSERT INTO deal (title, contact_id, company_id, \
+     stage_id, assigned_by, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub(crate) const INSERT_CRM_PHONE: &str = "INSERT INTO crm_phone (entity_type, entity_id, \
+     position, value, value_type, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const SELECT_CONTACT: &str = "SELECT id, name, last_name, company_id, assigned_by, \
+     created, modified FROM contact WHERE id = ?1";
+pub(crate) const SELECT_COMPANY: &str =
+    "SELECT id, title, assigned_by, created, modified FROM company WHERE id = ?1";
+pub(crate) const SELECT_LEAD: &str = "SELECT id, title, name, status_id, source_id, \
+     source_description, assigned_by, created, modified FROM lead WHERE id = ?1";
+pub(crate) const SELECT_DEAL: &str = "SELECT id, title, contact_id, company_id, stage_id, \
+     assigned_by, created, modified FROM deal WHERE id = ?1";
+pub(crate) const SELECT_CRM_PHONES: &str = "SELECT value, value_type, key FROM crm_phone \
+     WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY position";
+/// Contacts (3), then companies (4), then leads (1), each by id.
+pub(crate) const FIND_ENTITIES_BY_PHONE_KEY: &str = "SELECT DISTINCT entity_type, entity_id \
+     FROM crm_phone WHERE key = ?1 \
+     ORDER BY CASE entity_type WHEN 3 THEN 0 WHEN 4 THEN 1 ELSE 2 END, entity_id";
+pub(crate) const DEALS_OF_CONTACT: &str = "SELECT id, title, contact_id, company_id, stage_id, \
+     assigned_by, created, modified FROM deal WHERE contact_id = ?1 ORDER BY id";
+pub(crate) const DEALS_OF_COMPANY: &str = "SELECT id, title, contact_id, company_id, stage_id, \
+     assigned_by, created, modified FROM deal WHERE company_id = ?1 ORDER BY id";
+pub(crate) const LIST_CONTACTS: &str = "SELECT id FROM contact ORDER BY id";
+pub(crate) const LIST_COMPANIES: &str = "SELECT id FROM company ORDER BY id";
+pub(crate) const LIST_LEADS: &str = "SELECT id FROM lead ORDER BY id";
+pub(crate) const LIST_DEALS: &str = "SELECT id FROM deal ORDER BY id";
+pub(crate) const SET_CONTACT_RESPONSIBLE: &str =
+    "UPDATE contact SET assigned_by = ?2, modified = ?3 WHERE id = ?1";
+pub(crate) const SET_COMPANY_RESPONSIBLE: &str =
+    "UPDATE company SET assigned_by = ?2, modified = ?3 WHERE id = ?1";
+pub(crate) const SET_LEAD_RESPONSIBLE: &str =
+    "UPDATE lead SET assigned_by = ?2, modified = ?3 WHERE id = ?1";
+pub(crate) const SET_DEAL_RESPONSIBLE: &str =
+    "UPDATE deal SET assigned_by = ?2, modified = ?3 WHERE id = ?1";
+
+// ---- sources and the exclusion list ---------------------------------------------------------
+
+pub(crate) const UPSERT_SOURCE: &str = "INSERT INTO source (id, name, sort) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (id) DO UPDATE SET name = ?2, sort = ?3";
+pub(crate) const SOURCE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM source WHERE id = ?1)";
+pub(crate) const LIST_SOURCES: &str = "SELECT id, name, sort FROM source ORDER BY sort, id";
+pub(crate) const INSERT_EXCLUSION: &str = "INSERT OR IGNORE INTO exclusion (key) VALUES (?1)";
+pub(crate) const IS_EXCLUDED: &str = "SELECT EXISTS (SELECT 1 FROM exclusion WHERE key = ?1)";
+
+// ---- external lines -------------------------------------------------------------------------
+
+pub(crate) const INSERT_LINE: &str = "INSERT INTO line (app_key, number, name, \
+     crm_auto_create, key) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(crate) const FIND_LINE: &str = "SELECT id, app_key, number, name, crm_auto_create, key \
+     FROM line WHERE app_key = ?1 AND number = ?2";
+pub(crate) const FIND_LINES_BY_KEY: &str = "SELECT id, app_key, number, name, crm_auto_create, \
+     key FROM line WHERE key = ?1 ORDER BY id";
+pub(crate) const UPDATE_LINE: &str =
+    "UPDATE line SET name = ?2, crm_auto_create = ?3 WHERE id = ?1";
+pub(crate) const DELETE_LINE: &str = "DELETE FROM line WHERE id = ?1";
+pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_create, key \
+     FROM line WHERE app_key = ?1 ORDER BY id";
+
+// ---- active calls -----------------------------------------------------------------------------
+
+pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, app_key, \
+     user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
+     line_id, portal_number, external_call_id, created_lead) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+pub(crate) const INSERT_CALL_ENTITY: &str = "INSERT INTO call_entity (call_id, position, \
+     entity_type, entity_id, is_primary, is_created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// The columns an [`ActiveCall`](callreg_core::model::ActiveCall) is read from, as a literal.
+macro_rules! active_call_columns {
+    () => {
+        "call_id, app_key, user_id, caller_id, caller_key, call_type, start_date, \
+         registered_at, portal_user_id, line_id, portal_number, external_call_id, created_lead"
+    };
+}
+pub(crate) const SELECT_ACTIVE_CALL: &str =
+    concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE call_id = ?1");
+pub(crate) const FIND_ACTIVE_CALL_BY_EXTERNAL_ID: &str = concat!(
+    "SELECT ",
+    active_call_columns!(),
+    " FROM active_call WHERE app_key = ?1 AND external_call_id = ?2"
+);
+/// Oldest registration first: `seq` is the registration order.
+pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
+    "SELECT ",
+    active_call_columns!(),
+    " FROM active_call WHERE app_key = ?1 AND caller_key = ?2 ORDER BY seq"
+);
+/// Oldest registration first, as the memory store orders them.
+pub(crate) const LIST_ACTIVE_CALLS: &str =
+    concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
+pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE call_id = ?1";
+pub(crate) const SELECT_CALL_ENTITIES: &str = "SELECT entity_type, entity_id, is_primary, \
+     is_created FROM call_entity WHERE call_id = ?1 ORDER BY position";
+
+// ---- finished calls ----------------------------------------------------------------------
+
+/// The columns a [`CallRecord`](callreg_core::model::CallRecord) is read from, as a literal.
+macro_rules! call_record_columns {
+    () => {
+        "id, call_id, external_call_id, portal_user_id, phone_number, caller_key, \
+         portal_number, call_type, duration, start_date, call_status, vote, cost, \
+         cost_currency, failed_code, failed_reason, app_key, activity_id, record_url, \
+         primary_type, primary_id, record_id, transcript_id, finished_at"
+    };
+}
+pub(crate) const INSERT_CALL_RECORD: &str = concat!(
+    "INSERT INTO call_record (",
+    call_record_columns!(),
+    ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+     ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+);
+pub(crate) const SELECT_CALL_RECORD: &str =
+    concat!("SELECT ", call_record_columns!(), " FROM call_record WHERE call_id = ?1");
+/// Matched by id and `CALL_ID` together, as the memory store does.
+pub(crate) const UPDATE_CALL_RECORD: &str = "UPDATE call_record SET external_call_id = ?3, \
+     portal_user_id = ?4, phone_number = ?5, caller_key = ?6, portal_number = ?7, \
+     call_type = ?8, duration = ?9, start_date = ?10, call_status = ?11, vote = ?12, \
+     cost = ?13, cost_currency = ?14, failed_code = ?15, failed_reason = ?16, app_key = ?17, \
+     activity_id = ?18, record_url = ?19, primary_type = ?20, primary_id = ?21, \
+     record_id = ?22, transcript_id = ?23, finished_at = ?24 WHERE id = ?1 AND call_id = ?2";
+pub(crate) const LIST_CALL_RECORDS: &str =
+    concat!("SELECT ", call_record_columns!(), " FROM call_record ORDER BY id");
+
+/// The columns an [`Activity`](callreg_core::model::Activity) is read from, as a literal.
+macro_rules! activity_columns {
+    () => {
+        "id, subject, direction, start_time, end_time, responsible_id, author_id, origin_id, \
+         phone, communication_type, communication_id, completed, missed, result_mark, \
+         description, record_id, created"
+    };
+}
+pub(crate) const INSERT_ACTIVITY: &str = concat!(
+    "INSERT INTO activity (",
+    activity_columns!(),
+    ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+);
+pub(crate) const UPDATE_ACTIVITY: &str = "UPDATE activity SET subject = ?2, direction = ?3, \
+     start_time = ?4, end_time = ?5, responsible_id = ?6, author_id = ?7, origin_id = ?8, \
+     phone = ?9, communication_type = ?10, communication_id = ?11, completed = ?12, \
+     missed = ?13, result_mark = ?14, description = ?15, record_id = ?16, created = ?17 \
+     WHERE id = ?1";
+pub(crate) const SELECT_ACTIVITY: &str =
+    concat!("SELECT ", activity_columns!(), " FROM activity WHERE id = ?1");
+pub(crate) const LIST_ACTIVITIES: &str =
+    concat!("SELECT ", activity_columns!(), " FROM activity ORDER BY id");
+pub(crate) const INSERT_ACTIVITY_BINDING: &str = "INSERT INTO activity_binding (activity_id, \
+     position, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const DELETE_ACTIVITY_BINDINGS: &str =
+    "DELETE FROM activity_binding WHERE activity_id = ?1";
+pub(crate) const SELECT_ACTIVITY_BINDINGS: &str = "SELECT entity_type, entity_id \
+     FROM activity_binding WHERE activity_id = ?1 ORDER BY position";
+
+pub(crate) const INSERT_MISSED_CALL: &str = "INSERT INTO missed_call (record_id, caller_key, \
+     user_id, at, called_back_by) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(crate) const OPEN_MISSED_CALLS: &str = "SELECT id, record_id, caller_key, user_id, at, \
+     called_back_by FROM missed_call WHERE caller_key = ?1 AND called_back_by IS NULL \
+     ORDER BY id";
+pub(crate) const MARK_CALLED_BACK: &str =
+    "UPDATE missed_call SET called_back_by = ?2 WHERE id = ?1";
+pub(crate) const LIST_MISSED_CALLS: &str = "SELECT id, record_id, caller_key, user_id, at, \
+     called_back_by FROM missed_call ORDER BY id";
+
+// ---- records and transcripts -------------------------------------------------------------
+
+pub(crate) const INSERT_AUDIO: &str = "INSERT INTO audio (call_id, file_name, content, url, \
+     attached_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(crate) const SELECT_AUDIO: &str =
+    "SELECT id, call_id, file_name, content, url, attached_at FROM audio WHERE id = ?1";
+pub(crate) const DELETE_AUDIO: &str = "DELETE FROM audio WHERE id = ?1";
+pub(crate) const INSERT_UPLOAD: &str = "INSERT INTO upload (token, call_id, file_name, \
+     created_at) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const TAKE_UPLOAD: &str =
+    "DELETE FROM upload WHERE token = ?1 RETURNING token, call_id, file_name, created_at";
+pub(crate) const INSERT_TRANSCRIPT: &str = "INSERT INTO transcript (call_id, cost, \
+     cost_currency, created_at) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const SELECT_TRANSCRIPT: &str =
+    "SELECT id, call_id, cost, cost_currency, created_at FROM transcript WHERE id = ?1";
+pub(crate) const INSERT_TRANSCRIPT_MESSAGE: &str = "INSERT INTO transcript_message \
+     (transcript_id, position, side, start_time, stop_time, message) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const SELECT_TRANSCRIPT_MESSAGES: &str = "SELECT side, start_time, stop_time, \
+     message FROM transcript_message WHERE transcript_id = ?1 ORDER BY position";
+
+// ---- outbox -----------------------------------------------------------------------------------
+
+pub(crate) const INSERT_EVENT: &str =
+    "INSERT INTO event (name, data, created_at) VALUES (?1, ?2, ?3)";
+/// Unclaimed events, oldest first: a walk of the `event_pending` index, at most `?1` long.
+pub(crate) const PENDING_EVENTS: &str = "SELECT id, name, data, created_at, process_id \
+     FROM event WHERE process_id IS NULL ORDER BY id LIMIT ?1";
+pub(crate) const CLAIM_EVENT: &str = "UPDATE event SET process_id = ?2 WHERE id = ?1";
+pub(crate) const CLAIMED_EVENTS: &str = "SELECT id, name, data, created_at, process_id \
+     FROM event WHERE process_id = ?1 ORDER BY id";
+pub(crate) const DELETE_EVENT: &str = "DELETE FROM event WHERE id = ?1";
+
+/// Every statement that looks a record up by a key: each must be answered from an index
+/// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
+/// [`LIST_LINES`]) read whole tables on purpose and are not here, nor is [`PENDING_EVENTS`],
+/// a walk of the pending events' index that stops at its limit.
+#[cfg(test)]
+pub(crate) const LOOKUPS: &[&str] = &[
+    SELECT_META,
+    SELECT_USER,
+    SELECT_USER_PHONES,
+    SELECT_USER_PERMISSIONS,
+    FIND_USERS_BY_INNER_PHONE,
+    FIND_USERS_BY_PHONE_KEY,
+    SELECT_CONTACT,
+    SELECT_COMPANY,
+    SELECT_LEAD,
+    SELECT_DEAL,
+    SELECT_CRM_PHONES,
+    FIND_ENTITIES_BY_PHONE_KEY,
+    DEALS_OF_CONTACT,
+    DEALS_OF_COMPANY,
+    SOURCE_EXISTS,
+    IS_EXCLUDED,
+    FIND_LINE,
+    FIND_LINES_BY_KEY,
+    SELECT_ACTIVE_CALL,
+    FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
+    FIND_ACTIVE_CALLS_BY_CALLER,
+    SELECT_CALL_ENTITIES,
+    SET_CONTACT_RESPONSIBLE,
+    SET_COMPANY_RESPONSIBLE,
+    SET_LEAD_RESPONSIBLE,
+    SET_DEAL_RESPONSIBLE,
+    UPDATE_LINE,
+    DELETE_LINE,
+    LIST_LINES,
+    DELETE_ACTIVE_CALL,
+    SELECT_CALL_RECORD,
+    UPDATE_CALL_RECORD,
+    SELECT_ACTIVITY,
+    UPDATE_ACTIVITY,
+    SELECT_ACTIVITY_BINDINGS,
+    DELETE_ACTIVITY_BINDINGS,
+    OPEN_MISSED_CALLS,
+    MARK_CALLED_BACK,
+    SELECT_AUDIO,
+    DELETE_AUDIO,
+    TAKE_UPLOAD,
+    SELECT_TRANSCRIPT,
+    SELECT_TRANSCRIPT_MESSAGES,
+    CLAIM_EVENT,
+    CLAIMED_EVENTS,
+    DELETE_EVENT,
+    UPSERT_META,
+    UPSERT_SOURCE,
+    INSERT_EXCLUSION,
+];

@@ -1,0 +1,195 @@
+//! Tests of the adapter's internals: query plans and the statement cache.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::SqliteStore;
+use crate::statements::{self, LOOKUPS};
+use callreg_core::model::{Contact, Lead, Phone};
+use callreg_core::phone::PhoneKey;
+use callreg_core::store::CrmStore;
+use callreg_core::types::{EntityRef, UserId};
+use chrono::{TimeZone, Utc};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, StatementStatus};
+
+/// The `detail` column of `EXPLAIN QUERY PLAN` for a statement (parameters left unbound).
+fn query_plan(conn: &Connection, statement: &str) -> Vec<String> {
+    let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
+    let mut rows = explain.raw_query();
+    let mut details = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        details.push(row.get::<_, String>(3).unwrap());
+    }
+    details
+}
+
+#[test]
+fn every_lookup_is_answered_from_an_index() {
+    let store = SqliteStore::open_temporary().unwrap();
+    store.with_connection(|conn| {
+        for statement in LOOKUPS {
+            let plan = query_plan(conn, statement);
+            for step in &plan {
+                // `SCAN CONSTANT ROW` is the outer `SELECT EXISTS (...)`, not a table.
+                assert!(
+                    !step.starts_with("SCAN") || step == "SCAN CONSTANT ROW",
+                    "{statement}\nscans a table: {step}\nwhole plan: {plan:#?}"
+                );
+            }
+            let reads_a_table = !statement.starts_with("INSERT");
+            if reads_a_table {
+                assert!(
+                    plan.iter().any(|step| step.starts_with("SEARCH")),
+                    "{statement}\nhas no index search: {plan:#?}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn the_list_statements_are_the_only_scans() {
+    // Whole-table reads are the inspection methods, which the engine does not call while
+    // registering; everything else is in LOOKUPS or writes.
+    let store = SqliteStore::open_temporary().unwrap();
+    store.with_connection(|conn| {
+        for statement in [
+            statements::LIST_CONTACTS,
+            statements::LIST_ACTIVE_CALLS,
+            statements::LIST_SOURCES,
+            statements::PENDING_EVENTS,
+        ] {
+            assert!(query_plan(conn, statement).iter().any(|s| s.starts_with("SCAN")));
+        }
+    });
+}
+
+fn phone(value: &str, key: PhoneKey) -> Phone {
+    Phone { value: value.into(), value_type: "WORK".into(), key: Some(key) }
+}
+
+fn digits_key(n: u32) -> PhoneKey {
+    PhoneKey::from_storage(&format!("={n}")).unwrap()
+}
+
+/// A store with skewed data and SQLite's statistics on it (`ANALYZE`, with STAT4 compiled
+/// in), which is what makes SQLite re-prepare statements whose plan could depend on a bound
+/// value, unless query-planner stability is on.
+fn analyzed_store() -> SqliteStore {
+    let store = SqliteStore::open_temporary().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap();
+    {
+        let mut tx = store.begin().unwrap();
+        for n in 0..300u32 {
+            // Key 0 is shared by half of the leads; the others are unique.
+            let key = if n % 2 == 0 { digits_key(0) } else { digits_key(n) };
+            let lead = Lead {
+                id: 0,
+                title: format!("Lead {n}"),
+                name: String::new(),
+                status_id: "NEW".into(),
+                source_id: "CALL".into(),
+                source_description: String::new(),
+                assigned_by: UserId(1),
+                phones: vec![phone(&n.to_string(), key)],
+                created: at,
+                modified: at,
+            };
+            tx.insert_lead(&lead).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    store.with_connection(|conn| conn.execute_batch("ANALYZE").unwrap());
+    store
+}
+
+#[test]
+fn a_thousand_lookups_reuse_one_prepared_statement() {
+    let store = analyzed_store();
+    store.with_connection(|conn| {
+        assert!(conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).unwrap());
+    });
+    {
+        let mut tx = store.begin().unwrap();
+        for n in 0..1000u32 {
+            let found = tx.find_entities_by_phone_key(&digits_key(n % 300)).unwrap();
+            if n % 300 == 0 {
+                assert_eq!(found.len(), 150);
+            }
+            tx.lead(u64::from(n % 300) + 1).unwrap().unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    store.with_connection(|conn| {
+        for statement in [statements::FIND_ENTITIES_BY_PHONE_KEY, statements::SELECT_LEAD] {
+            let cached = conn.prepare_cached(statement).unwrap();
+            // One statement handle ran all 1,000 lookups: it was prepared once.
+            assert_eq!(cached.get_status(StatementStatus::Run), 1000, "{statement}");
+            assert_eq!(cached.get_status(StatementStatus::RePrepare), 0, "{statement}");
+        }
+    });
+}
+
+#[test]
+fn without_planner_stability_sqlite_would_re_prepare() {
+    // The control for the test above: the same lookups on a connection without QPSG.
+    let store = analyzed_store();
+    let conn = Connection::open(store.path().unwrap()).unwrap();
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, false).unwrap();
+    let mut lookup = conn.prepare_cached(statements::FIND_ENTITIES_BY_PHONE_KEY).unwrap();
+    for n in 0..100u32 {
+        let found: Vec<(i64, i64)> = lookup
+            .query_map([digits_key(n).to_storage()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if n % 2 == 1 {
+            assert_eq!(found, vec![(1, i64::from(n) + 1)]);
+        }
+    }
+    assert!(lookup.get_status(StatementStatus::RePrepare) > 0);
+}
+
+#[test]
+fn an_entity_found_by_two_phones_is_listed_once_and_types_come_in_order() {
+    let store = SqliteStore::open_temporary().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap();
+    let key = digits_key(42);
+    let mut tx = store.begin().unwrap();
+    let lead = Lead {
+        id: 0,
+        title: "Lead".into(),
+        name: String::new(),
+        status_id: "NEW".into(),
+        source_id: "CALL".into(),
+        source_description: String::new(),
+        assigned_by: UserId(1),
+        phones: vec![phone("42", key.clone()), phone("4-2", key.clone())],
+        created: at,
+        modified: at,
+    };
+    let lead_id = tx.insert_lead(&lead).unwrap();
+    let contact = Contact {
+        id: 0,
+        name: "Contact".into(),
+        last_name: String::new(),
+        company_id: None,
+        assigned_by: UserId(1),
+        phones: vec![phone("42", key.clone())],
+        created: at,
+        modified: at,
+    };
+    let contact_id = tx.insert_contact(&contact).unwrap();
+    assert_eq!(
+        tx.find_entities_by_phone_key(&key).unwrap(),
+        vec![EntityRef::contact(contact_id), EntityRef::lead(lead_id)]
+    );
+}
+
+#[test]
+fn the_statement_cache_holds_every_statement() {
+    // An evicted statement would be prepared again on its next use.
+    let constants = include_str!("statements.rs").matches(": &str =").count();
+    let transaction_control = 3; // BEGIN IMMEDIATE, COMMIT, ROLLBACK
+    assert!(constants + transaction_control <= statements::CACHE_CAPACITY);
+}

@@ -1,0 +1,911 @@
+//! One write transaction: the locked writer connection with an open `BEGIN IMMEDIATE`.
+
+use crate::codec::{
+    app_key, bool_to_sql, entity_type_to_sql, id_from_sql, int_to_sql, lookup_id,
+    optional_entity_to_sql, optional_id_to_sql, optional_key_to_sql, phone_key_to_sql,
+    timestamp_to_sql, user_from_sql,
+};
+use crate::error::{Result, SqliteError};
+use crate::rows::{self, column};
+use crate::statements as sql;
+use callreg_core::auth::AppId;
+use callreg_core::model::{
+    ActiveCall, Activity, CallAudio, CallEntity, CallRecord, Company, Contact, Deal, EventData,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
+    Transcript, User,
+};
+use callreg_core::phone::PhoneKey;
+use callreg_core::store::{StoreResult, StoreTx};
+use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Params, Row, params};
+use std::sync::MutexGuard;
+
+/// An open transaction. Holds the writer connection's lock for its whole life; `COMMIT` in
+/// [`StoreTx::commit`], `ROLLBACK` when dropped uncommitted.
+pub(crate) struct SqliteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+}
+
+impl std::fmt::Debug for SqliteTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteTx").field("open", &!self.conn.is_autocommit()).finish()
+    }
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        // An uncommitted transaction, or one whose COMMIT failed, is still open. Nothing can
+        // be reported from here; should the ROLLBACK itself fail, the next `begin` finds the
+        // transaction open and rolls it back before starting.
+        if !self.conn.is_autocommit() {
+            let _ = run(&self.conn, "ROLLBACK");
+        }
+    }
+}
+
+/// Runs a statement without parameters or results, through the statement cache.
+pub(crate) fn run(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(statement)?.execute([])?;
+    Ok(())
+}
+
+/// A position in a list, as stored.
+fn position(index: usize) -> Result<i64> {
+    int_to_sql("position", index as u64)
+}
+
+impl<'a> SqliteTx<'a> {
+    /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
+    pub(crate) fn new(conn: MutexGuard<'a, Connection>) -> Self {
+        SqliteTx { conn }
+    }
+
+    /// Runs a write; returns how many rows it changed.
+    fn execute(&self, statement: &str, params: impl Params) -> Result<usize> {
+        Ok(self.conn.prepare_cached(statement)?.execute(params)?)
+    }
+
+    /// Runs an insert; returns the new row's id.
+    fn insert(&self, statement: &str, params: impl Params) -> Result<i64> {
+        self.execute(statement, params)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The row of a query that returns at most one, or `None`.
+    fn one<T>(
+        &self,
+        statement: &str,
+        params: impl Params,
+        read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        Ok(self.conn.prepare_cached(statement)?.query_row(params, read).optional()?)
+    }
+
+    /// Every row of a query.
+    fn all<T>(
+        &self,
+        statement: &str,
+        params: impl Params,
+        read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut select = self.conn.prepare_cached(statement)?;
+        let rows = select.query_map(params, read)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Whether an `EXISTS` query is true.
+    fn exists(&self, statement: &str, params: impl Params) -> Result<bool> {
+        Ok(self.one(statement, params, |row| row.get(0))?.unwrap_or(false))
+    }
+
+    // ---- users ------------------------------------------------------------------------
+
+    fn insert_user(&self, user: &User) -> Result<UserId> {
+        let wanted = if user.id.0 == 0 { None } else { Some(int_to_sql("user id", user.id.0)?) };
+        let id = self.insert(
+            sql::INSERT_USER,
+            params![
+                wanted,
+                bool_to_sql(user.active),
+                user.email,
+                user.name,
+                user.last_name,
+                user.inner_phone,
+                bool_to_sql(user.admin),
+            ],
+        )?;
+        for (index, phone) in user.phones.iter().enumerate() {
+            self.execute(
+                sql::INSERT_USER_PHONE,
+                params![
+                    id,
+                    position(index)?,
+                    phone.value,
+                    phone.value_type,
+                    optional_key_to_sql(phone.key.as_ref())?,
+                ],
+            )?;
+        }
+        for permission in &user.permissions {
+            self.execute(sql::INSERT_USER_PERMISSION, params![id, permission.as_str()])?;
+        }
+        user_from_sql(id)
+    }
+
+    fn user(&self, id: UserId) -> Result<Option<User>> {
+        let Some(id) = lookup_id(id.0) else { return Ok(None) };
+        let found = self.one(sql::SELECT_USER, [id], rows::user_row)?;
+        let Some(mut user) = found else { return Ok(None) };
+        user.phones = self.all(sql::SELECT_USER_PHONES, [id], rows::phone)?;
+        let permissions = self.all(sql::SELECT_USER_PERMISSIONS, [id], |row| {
+            let name: String = row.get(0)?;
+            let permission = TelephonyPermission::parse(&name)
+                .ok_or_else(|| SqliteError::decode("telephony permission", &name));
+            column(0, permission)
+        })?;
+        user.permissions = permissions.into_iter().collect();
+        Ok(Some(user))
+    }
+
+    fn user_ids(&self, statement: &str, key: &str) -> Result<Vec<UserId>> {
+        let ids = self.all(statement, [key], |row| rows::id_only(row, "user id"))?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
+    // ---- CRM records --------------------------------------------------------------------
+
+    /// Stores a CRM record's phones, in order.
+    fn insert_crm_phones(&self, kind: EntityType, id: i64, phones: &[Phone]) -> Result<()> {
+        for (index, phone) in phones.iter().enumerate() {
+            self.execute(
+                sql::INSERT_CRM_PHONE,
+                params![
+                    entity_type_to_sql(kind),
+                    id,
+                    position(index)?,
+                    phone.value,
+                    phone.value_type,
+                    optional_key_to_sql(phone.key.as_ref())?,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A CRM record's phones, in order.
+    fn crm_phones(&self, kind: EntityType, id: i64) -> Result<Vec<Phone>> {
+        self.all(sql::SELECT_CRM_PHONES, params![entity_type_to_sql(kind), id], rows::phone)
+    }
+
+    fn insert_contact(&self, contact: &Contact) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_CONTACT,
+            params![
+                contact.name,
+                contact.last_name,
+                optional_id_to_sql("company id", contact.company_id)?,
+                int_to_sql("user id", contact.assigned_by.0)?,
+                timestamp_to_sql(&contact.created),
+                timestamp_to_sql(&contact.modified),
+            ],
+        )?;
+        self.insert_crm_phones(EntityType::Contact, id, &contact.phones)?;
+        id_from_sql("contact id", id)
+    }
+
+    fn insert_company(&self, company: &Company) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_COMPANY,
+            params![
+                company.title,
+                int_to_sql("user id", company.assigned_by.0)?,
+                timestamp_to_sql(&company.created),
+                timestamp_to_sql(&company.modified),
+            ],
+        )?;
+        self.insert_crm_phones(EntityType::Company, id, &company.phones)?;
+        id_from_sql("company id", id)
+    }
+
+    fn insert_lead(&self, lead: &Lead) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_LEAD,
+            params![
+                lead.title,
+                lead.name,
+                lead.status_id,
+                lead.source_id,
+                lead.source_description,
+                int_to_sql("user id", lead.assigned_by.0)?,
+                timestamp_to_sql(&lead.created),
+                timestamp_to_sql(&lead.modified),
+            ],
+        )?;
+        self.insert_crm_phones(EntityType::Lead, id, &lead.phones)?;
+        id_from_sql("lead id", id)
+    }
+
+    fn insert_deal(&self, deal: &Deal) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_DEAL,
+            params![
+                deal.title,
+                optional_id_to_sql("contact id", deal.contact_id)?,
+                optional_id_to_sql("company id", deal.company_id)?,
+                deal.stage_id,
+                int_to_sql("user id", deal.assigned_by.0)?,
+                timestamp_to_sql(&deal.created),
+                timestamp_to_sql(&deal.modified),
+            ],
+        )?;
+        id_from_sql("deal id", id)
+    }
+
+    fn contact(&self, id: u64) -> Result<Option<Contact>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        let found = self.one(sql::SELECT_CONTACT, [id], rows::contact)?;
+        let Some(mut contact) = found else { return Ok(None) };
+        contact.phones = self.crm_phones(EntityType::Contact, id)?;
+        Ok(Some(contact))
+    }
+
+    fn company(&self, id: u64) -> Result<Option<Company>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        let found = self.one(sql::SELECT_COMPANY, [id], rows::company)?;
+        let Some(mut company) = found else { return Ok(None) };
+        company.phones = self.crm_phones(EntityType::Company, id)?;
+        Ok(Some(company))
+    }
+
+    fn lead(&self, id: u64) -> Result<Option<Lead>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        let found = self.one(sql::SELECT_LEAD, [id], rows::lead)?;
+        let Some(mut lead) = found else { return Ok(None) };
+        lead.phones = self.crm_phones(EntityType::Lead, id)?;
+        Ok(Some(lead))
+    }
+
+    fn deal(&self, id: u64) -> Result<Option<Deal>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        self.one(sql::SELECT_DEAL, [id], rows::deal)
+    }
+
+    fn deals_of(&self, owner: EntityRef) -> Result<Vec<Deal>> {
+        let statement = match owner.kind {
+            EntityType::Contact => sql::DEALS_OF_CONTACT,
+            EntityType::Company => sql::DEALS_OF_COMPANY,
+            EntityType::Lead | EntityType::Deal => return Ok(Vec::new()),
+        };
+        let Some(id) = lookup_id(owner.id) else { return Ok(Vec::new()) };
+        self.all(statement, [id], rows::deal)
+    }
+
+    fn list_entities(&self, kind: EntityType) -> Result<Vec<u64>> {
+        let (what, statement) = match kind {
+            EntityType::Contact => ("contact id", sql::LIST_CONTACTS),
+            EntityType::Company => ("company id", sql::LIST_COMPANIES),
+            EntityType::Lead => ("lead id", sql::LIST_LEADS),
+            EntityType::Deal => ("deal id", sql::LIST_DEALS),
+        };
+        self.all(statement, [], |row| rows::id_only(row, what))
+    }
+
+    fn set_responsible(
+        &self,
+        entity: EntityRef,
+        user: UserId,
+        modified: DateTime<Utc>,
+    ) -> Result<bool> {
+        let statement = match entity.kind {
+            EntityType::Contact => sql::SET_CONTACT_RESPONSIBLE,
+            EntityType::Company => sql::SET_COMPANY_RESPONSIBLE,
+            EntityType::Lead => sql::SET_LEAD_RESPONSIBLE,
+            EntityType::Deal => sql::SET_DEAL_RESPONSIBLE,
+        };
+        let Some(id) = lookup_id(entity.id) else { return Ok(false) };
+        let changed = self.execute(
+            statement,
+            params![id, int_to_sql("user id", user.0)?, timestamp_to_sql(&modified)],
+        )?;
+        Ok(changed > 0)
+    }
+
+    // ---- sources, exclusions, lines ------------------------------------------------------
+
+    fn list_sources(&self) -> Result<Vec<Source>> {
+        self.all(sql::LIST_SOURCES, [], |row| {
+            let sort: i64 = row.get(2)?;
+            let sort = u32::try_from(sort).map_err(|_| SqliteError::decode("source sort", sort));
+            Ok(Source { id: row.get(0)?, name: row.get(1)?, sort: column(2, sort)? })
+        })
+    }
+
+    fn insert_line(&self, line: &Line) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_LINE,
+            params![
+                app_key(line.app_id.as_ref()),
+                line.number,
+                line.name,
+                bool_to_sql(line.crm_auto_create),
+                optional_key_to_sql(line.key.as_ref())?,
+            ],
+        )?;
+        id_from_sql("line id", id)
+    }
+
+    fn update_line(&self, line: &Line) -> Result<bool> {
+        let Some(id) = lookup_id(line.id) else { return Ok(false) };
+        let changed = self
+            .execute(sql::UPDATE_LINE, params![id, line.name, bool_to_sql(line.crm_auto_create)])?;
+        Ok(changed > 0)
+    }
+
+    fn delete_line(&self, id: u64) -> Result<bool> {
+        let Some(id) = lookup_id(id) else { return Ok(false) };
+        Ok(self.execute(sql::DELETE_LINE, [id])? > 0)
+    }
+
+    // ---- active calls ---------------------------------------------------------------------
+
+    fn insert_active_call(&self, call: &ActiveCall) -> Result<()> {
+        self.execute(
+            sql::INSERT_ACTIVE_CALL,
+            params![
+                call.call_id.as_str(),
+                app_key(call.app_id.as_ref()),
+                int_to_sql("user id", call.user_id.0)?,
+                call.caller_id,
+                call.caller_key,
+                i64::from(call.call_type.code()),
+                timestamp_to_sql(&call.start_date),
+                timestamp_to_sql(&call.registered_at),
+                optional_id_to_sql("user id", call.portal_user_id.map(|u| u.0))?,
+                optional_id_to_sql("line id", call.line_id)?,
+                call.portal_number,
+                call.external_call_id,
+                optional_id_to_sql("lead id", call.created_lead)?,
+            ],
+        )?;
+        for (index, entity) in call.entities.iter().enumerate() {
+            self.execute(
+                sql::INSERT_CALL_ENTITY,
+                params![
+                    call.call_id.as_str(),
+                    position(index)?,
+                    entity_type_to_sql(entity.entity.kind),
+                    int_to_sql("entity id", entity.entity.id)?,
+                    bool_to_sql(entity.primary),
+                    bool_to_sql(entity.created),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Active calls of a query, with their entities.
+    fn active_calls(&self, statement: &str, params: impl Params) -> Result<Vec<ActiveCall>> {
+        let mut calls = self.all(statement, params, rows::active_call)?;
+        for call in &mut calls {
+            call.entities =
+                self.all(sql::SELECT_CALL_ENTITIES, [call.call_id.as_str()], |row| {
+                    Ok(CallEntity {
+                        entity: rows::entity(row, 0)?,
+                        primary: row.get(2)?,
+                        created: row.get(3)?,
+                    })
+                })?;
+        }
+        Ok(calls)
+    }
+
+    // ---- finished calls -------------------------------------------------------------------
+
+    /// Runs `INSERT_CALL_RECORD` or `UPDATE_CALL_RECORD`, which share their parameters.
+    /// Returns how many rows changed.
+    fn write_call_record(&self, statement: &str, record: &CallRecord) -> Result<usize> {
+        let (primary_type, primary_id) = optional_entity_to_sql(record.primary)?;
+        self.execute(
+            statement,
+            params![
+                int_to_sql("call record id", record.id)?,
+                record.call_id.as_str(),
+                record.external_call_id,
+                int_to_sql("user id", record.portal_user_id.0)?,
+                record.phone_number,
+                record.caller_key,
+                record.portal_number,
+                i64::from(record.call_type.code()),
+                record.duration,
+                timestamp_to_sql(&record.start_date),
+                i64::from(record.call_status),
+                record.vote,
+                record.cost,
+                record.cost_currency,
+                record.failed_code,
+                record.failed_reason,
+                app_key(record.app_id.as_ref()),
+                optional_id_to_sql("activity id", record.activity_id)?,
+                record.record_url,
+                primary_type,
+                primary_id,
+                optional_id_to_sql("audio id", record.record_id)?,
+                optional_id_to_sql("transcript id", record.transcript_id)?,
+                timestamp_to_sql(&record.finished_at),
+            ],
+        )
+    }
+
+    fn insert_call_record(&self, record: &CallRecord) -> Result<u64> {
+        // The id given is ignored (the statement does not use `?1`), but must be bindable.
+        let record = CallRecord { id: 0, ..record.clone() };
+        self.write_call_record(sql::INSERT_CALL_RECORD, &record)?;
+        id_from_sql("call record id", self.conn.last_insert_rowid())
+    }
+
+    fn update_call_record(&self, record: &CallRecord) -> Result<bool> {
+        if lookup_id(record.id).is_none() {
+            return Ok(false);
+        }
+        Ok(self.write_call_record(sql::UPDATE_CALL_RECORD, record)? > 0)
+    }
+
+    /// Runs `INSERT_ACTIVITY` or `UPDATE_ACTIVITY`, which share their parameters, then
+    /// stores the bindings of activity `id` (the new row's, for an insert).
+    fn write_activity(
+        &self,
+        statement: &str,
+        activity: &Activity,
+        update: bool,
+    ) -> Result<Option<i64>> {
+        let (communication_type, communication_id) =
+            optional_entity_to_sql(activity.communication_entity)?;
+        let id = if update { int_to_sql("activity id", activity.id)? } else { 0 };
+        let changed = self.execute(
+            statement,
+            params![
+                id,
+                activity.subject,
+                i64::from(activity.direction.id()),
+                timestamp_to_sql(&activity.start_time),
+                timestamp_to_sql(&activity.end_time),
+                int_to_sql("user id", activity.responsible_id.0)?,
+                int_to_sql("user id", activity.author_id.0)?,
+                activity.origin_id,
+                activity.phone,
+                communication_type,
+                communication_id,
+                bool_to_sql(activity.completed),
+                bool_to_sql(activity.missed),
+                activity.result_mark.as_str(),
+                activity.description,
+                optional_id_to_sql("audio id", activity.record_id)?,
+                timestamp_to_sql(&activity.created),
+            ],
+        )?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let id = if update { id } else { self.conn.last_insert_rowid() };
+        if update {
+            self.execute(sql::DELETE_ACTIVITY_BINDINGS, [id])?;
+        }
+        for (index, binding) in activity.bindings.iter().enumerate() {
+            self.execute(
+                sql::INSERT_ACTIVITY_BINDING,
+                params![
+                    id,
+                    position(index)?,
+                    entity_type_to_sql(binding.kind),
+                    int_to_sql("entity id", binding.id)?,
+                ],
+            )?;
+        }
+        Ok(Some(id))
+    }
+
+    /// Activities of a query, with their bindings.
+    fn activities(&self, statement: &str, params: impl Params) -> Result<Vec<Activity>> {
+        let mut activities = self.all(statement, params, rows::activity)?;
+        for activity in &mut activities {
+            let id = int_to_sql("activity id", activity.id)?;
+            activity.bindings =
+                self.all(sql::SELECT_ACTIVITY_BINDINGS, [id], |row| rows::entity(row, 0))?;
+        }
+        Ok(activities)
+    }
+
+    fn insert_missed_call(&self, missed: &MissedCall) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_MISSED_CALL,
+            params![
+                int_to_sql("call record id", missed.record_id)?,
+                missed.caller_key,
+                int_to_sql("user id", missed.user_id.0)?,
+                timestamp_to_sql(&missed.at),
+                optional_id_to_sql("call record id", missed.called_back_by)?,
+            ],
+        )?;
+        id_from_sql("missed call id", id)
+    }
+
+    fn mark_called_back(&self, missed_id: u64, by_record: u64) -> Result<bool> {
+        let Some(id) = lookup_id(missed_id) else { return Ok(false) };
+        let by_record = int_to_sql("call record id", by_record)?;
+        Ok(self.execute(sql::MARK_CALLED_BACK, params![id, by_record])? > 0)
+    }
+
+    // ---- records and transcripts ------------------------------------------------------
+
+    fn insert_audio(&self, audio: &CallAudio) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_AUDIO,
+            params![
+                audio.call_id.as_str(),
+                audio.file_name,
+                audio.content,
+                audio.url,
+                timestamp_to_sql(&audio.attached_at),
+            ],
+        )?;
+        id_from_sql("audio id", id)
+    }
+
+    fn insert_upload(&self, upload: &PendingUpload) -> Result<()> {
+        self.execute(
+            sql::INSERT_UPLOAD,
+            params![
+                upload.token,
+                upload.call_id.as_str(),
+                upload.file_name,
+                timestamp_to_sql(&upload.created_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_transcript(&self, transcript: &Transcript) -> Result<u64> {
+        let id = self.insert(
+            sql::INSERT_TRANSCRIPT,
+            params![
+                transcript.call_id.as_str(),
+                transcript.cost,
+                transcript.cost_currency,
+                timestamp_to_sql(&transcript.created_at),
+            ],
+        )?;
+        for (index, message) in transcript.messages.iter().enumerate() {
+            self.execute(
+                sql::INSERT_TRANSCRIPT_MESSAGE,
+                params![
+                    id,
+                    position(index)?,
+                    message.side,
+                    message.start_time,
+                    message.stop_time,
+                    message.message,
+                ],
+            )?;
+        }
+        id_from_sql("transcript id", id)
+    }
+
+    fn transcript(&self, id: u64) -> Result<Option<Transcript>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        let found = self.one(sql::SELECT_TRANSCRIPT, [id], rows::transcript)?;
+        let Some(mut transcript) = found else { return Ok(None) };
+        transcript.messages =
+            self.all(sql::SELECT_TRANSCRIPT_MESSAGES, [id], rows::transcript_message)?;
+        Ok(Some(transcript))
+    }
+
+    // ---- outbox -------------------------------------------------------------------------
+
+    fn push_event(&self, name: &str, data: &EventData, at: DateTime<Utc>) -> Result<u64> {
+        let data = serde_json::to_string(data)?;
+        let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
+        id_from_sql("event id", id)
+    }
+
+    fn claim_events(&self, ids: &[u64], process_id: &str) -> Result<()> {
+        for id in ids.iter().filter_map(|id| lookup_id(*id)) {
+            self.execute(sql::CLAIM_EVENT, params![id, process_id])?;
+        }
+        Ok(())
+    }
+
+    fn delete_events(&self, ids: &[u64]) -> Result<usize> {
+        let mut removed = 0;
+        for id in ids.iter().filter_map(|id| lookup_id(*id)) {
+            removed += self.execute(sql::DELETE_EVENT, [id])?;
+        }
+        Ok(removed)
+    }
+}
+
+/// Every method runs the inherent method of the same name (or one statement) and maps the
+/// adapter's error into [`StoreError`](callreg_core::store::StoreError).
+impl StoreTx for SqliteTx<'_> {
+    fn commit(self: Box<Self>) -> StoreResult<()> {
+        run(&self.conn, "COMMIT").map_err(SqliteError::from)?;
+        Ok(())
+    }
+
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self.one(sql::SELECT_META, [key], |row| row.get(0))?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.execute(sql::UPSERT_META, [key, value])?;
+        Ok(())
+    }
+
+    fn insert_user(&mut self, user: &User) -> StoreResult<UserId> {
+        Ok(SqliteTx::insert_user(self, user)?)
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<User>> {
+        Ok(SqliteTx::user(self, id)?)
+    }
+
+    fn list_users(&mut self) -> StoreResult<Vec<User>> {
+        let ids = self.all(sql::LIST_USERS, [], |row| rows::id_only(row, "user id"))?;
+        let mut users = Vec::with_capacity(ids.len());
+        for id in ids {
+            users.extend(SqliteTx::user(self, UserId(id))?);
+        }
+        Ok(users)
+    }
+
+    fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>> {
+        Ok(self.user_ids(sql::FIND_USERS_BY_INNER_PHONE, inner)?)
+    }
+
+    fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>> {
+        Ok(self.user_ids(sql::FIND_USERS_BY_PHONE_KEY, &key.to_storage())?)
+    }
+
+    fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_contact(self, contact)?)
+    }
+
+    fn insert_company(&mut self, company: &Company) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_company(self, company)?)
+    }
+
+    fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_lead(self, lead)?)
+    }
+
+    fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_deal(self, deal)?)
+    }
+
+    fn contact(&mut self, id: u64) -> StoreResult<Option<Contact>> {
+        Ok(SqliteTx::contact(self, id)?)
+    }
+
+    fn company(&mut self, id: u64) -> StoreResult<Option<Company>> {
+        Ok(SqliteTx::company(self, id)?)
+    }
+
+    fn lead(&mut self, id: u64) -> StoreResult<Option<Lead>> {
+        Ok(SqliteTx::lead(self, id)?)
+    }
+
+    fn deal(&mut self, id: u64) -> StoreResult<Option<Deal>> {
+        Ok(SqliteTx::deal(self, id)?)
+    }
+
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
+        Ok(self
+            .all(sql::FIND_ENTITIES_BY_PHONE_KEY, [key.to_storage()], |row| rows::entity(row, 0))?)
+    }
+
+    fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
+        Ok(SqliteTx::deals_of(self, owner)?)
+    }
+
+    fn list_entities(&mut self, kind: EntityType) -> StoreResult<Vec<u64>> {
+        Ok(SqliteTx::list_entities(self, kind)?)
+    }
+
+    fn set_responsible(
+        &mut self,
+        entity: EntityRef,
+        user: UserId,
+        modified: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(SqliteTx::set_responsible(self, entity, user, modified)?)
+    }
+
+    fn upsert_source(&mut self, source: &Source) -> StoreResult<()> {
+        self.execute(sql::UPSERT_SOURCE, params![source.id, source.name, i64::from(source.sort)])?;
+        Ok(())
+    }
+
+    fn source_exists(&mut self, id: &str) -> StoreResult<bool> {
+        Ok(self.exists(sql::SOURCE_EXISTS, [id])?)
+    }
+
+    fn list_sources(&mut self) -> StoreResult<Vec<Source>> {
+        Ok(SqliteTx::list_sources(self)?)
+    }
+
+    fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()> {
+        self.execute(sql::INSERT_EXCLUSION, [phone_key_to_sql(key)?])?;
+        Ok(())
+    }
+
+    fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool> {
+        Ok(self.exists(sql::IS_EXCLUDED, [key.to_storage()])?)
+    }
+
+    fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_line(self, line)?)
+    }
+
+    fn find_line(&mut self, app: Option<&AppId>, number: &str) -> StoreResult<Option<Line>> {
+        Ok(self.one(sql::FIND_LINE, params![app_key(app), number], rows::line)?)
+    }
+
+    fn find_lines_by_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<Line>> {
+        Ok(self.all(sql::FIND_LINES_BY_KEY, [key.to_storage()], rows::line)?)
+    }
+
+    fn update_line(&mut self, line: &Line) -> StoreResult<bool> {
+        Ok(SqliteTx::update_line(self, line)?)
+    }
+
+    fn delete_line(&mut self, id: u64) -> StoreResult<bool> {
+        Ok(SqliteTx::delete_line(self, id)?)
+    }
+
+    fn list_lines(&mut self, app: Option<&AppId>) -> StoreResult<Vec<Line>> {
+        Ok(self.all(sql::LIST_LINES, [app_key(app)], rows::line)?)
+    }
+
+    fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
+        Ok(SqliteTx::insert_active_call(self, call)?)
+    }
+
+    fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
+        let calls = self.active_calls(sql::SELECT_ACTIVE_CALL, [call_id.as_str()])?;
+        Ok(calls.into_iter().next())
+    }
+
+    fn find_active_call_by_external_id(
+        &mut self,
+        app: Option<&AppId>,
+        external_call_id: &str,
+    ) -> StoreResult<Option<ActiveCall>> {
+        let calls = self.active_calls(
+            sql::FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
+            params![app_key(app), external_call_id],
+        )?;
+        Ok(calls.into_iter().next())
+    }
+
+    fn find_active_calls_by_caller(
+        &mut self,
+        app: Option<&AppId>,
+        caller_key: &str,
+    ) -> StoreResult<Vec<ActiveCall>> {
+        Ok(self.active_calls(sql::FIND_ACTIVE_CALLS_BY_CALLER, params![app_key(app), caller_key])?)
+    }
+
+    fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>> {
+        Ok(self.active_calls(sql::LIST_ACTIVE_CALLS, [])?)
+    }
+
+    fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
+        // The call's entities go with it (ON DELETE CASCADE).
+        Ok(self.execute(sql::DELETE_ACTIVE_CALL, [call_id.as_str()])? > 0)
+    }
+
+    fn insert_call_record(&mut self, record: &CallRecord) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_call_record(self, record)?)
+    }
+
+    fn call_record(&mut self, call_id: &CallId) -> StoreResult<Option<CallRecord>> {
+        Ok(self.one(sql::SELECT_CALL_RECORD, [call_id.as_str()], rows::call_record)?)
+    }
+
+    fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool> {
+        Ok(SqliteTx::update_call_record(self, record)?)
+    }
+
+    fn list_call_records(&mut self) -> StoreResult<Vec<CallRecord>> {
+        Ok(self.all(sql::LIST_CALL_RECORDS, [], rows::call_record)?)
+    }
+
+    fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
+        let id = self.write_activity(sql::INSERT_ACTIVITY, activity, false)?;
+        let id = id.ok_or_else(|| SqliteError::decode("activity insert", "no row inserted"))?;
+        Ok(id_from_sql("activity id", id)?)
+    }
+
+    fn activity(&mut self, id: u64) -> StoreResult<Option<Activity>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        Ok(self.activities(sql::SELECT_ACTIVITY, [id])?.into_iter().next())
+    }
+
+    fn update_activity(&mut self, activity: &Activity) -> StoreResult<bool> {
+        if lookup_id(activity.id).is_none() {
+            return Ok(false);
+        }
+        Ok(self.write_activity(sql::UPDATE_ACTIVITY, activity, true)?.is_some())
+    }
+
+    fn list_activities(&mut self) -> StoreResult<Vec<Activity>> {
+        Ok(self.activities(sql::LIST_ACTIVITIES, [])?)
+    }
+
+    fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_missed_call(self, missed)?)
+    }
+
+    fn open_missed_calls(&mut self, caller_key: &str) -> StoreResult<Vec<MissedCall>> {
+        Ok(self.all(sql::OPEN_MISSED_CALLS, [caller_key], rows::missed_call)?)
+    }
+
+    fn mark_called_back(&mut self, missed_id: u64, by_record: u64) -> StoreResult<bool> {
+        Ok(SqliteTx::mark_called_back(self, missed_id, by_record)?)
+    }
+
+    fn list_missed_calls(&mut self) -> StoreResult<Vec<MissedCall>> {
+        Ok(self.all(sql::LIST_MISSED_CALLS, [], rows::missed_call)?)
+    }
+
+    fn insert_audio(&mut self, audio: &CallAudio) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_audio(self, audio)?)
+    }
+
+    fn audio(&mut self, id: u64) -> StoreResult<Option<CallAudio>> {
+        let Some(id) = lookup_id(id) else { return Ok(None) };
+        Ok(self.one(sql::SELECT_AUDIO, [id], rows::audio)?)
+    }
+
+    fn delete_audio(&mut self, id: u64) -> StoreResult<bool> {
+        let Some(id) = lookup_id(id) else { return Ok(false) };
+        Ok(self.execute(sql::DELETE_AUDIO, [id])? > 0)
+    }
+
+    fn insert_upload(&mut self, upload: &PendingUpload) -> StoreResult<()> {
+        Ok(SqliteTx::insert_upload(self, upload)?)
+    }
+
+    fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>> {
+        Ok(self.one(sql::TAKE_UPLOAD, [token], rows::upload)?)
+    }
+
+    fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {
+        Ok(SqliteTx::insert_transcript(self, transcript)?)
+    }
+
+    fn transcript(&mut self, id: u64) -> StoreResult<Option<Transcript>> {
+        Ok(SqliteTx::transcript(self, id)?)
+    }
+
+    fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(SqliteTx::push_event(self, name, data, at)?)
+    }
+
+    fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self.all(sql::PENDING_EVENTS, [limit], rows::event)?)
+    }
+
+    fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
+        Ok(SqliteTx::claim_events(self, ids, process_id)?)
+    }
+
+    fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>> {
+        Ok(self.all(sql::CLAIMED_EVENTS, [process_id], rows::event)?)
+    }
+
+    fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
+        Ok(SqliteTx::delete_events(self, ids)?)
+    }
+}

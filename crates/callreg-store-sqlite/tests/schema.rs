@@ -1,0 +1,201 @@
+//! Opening files: the schema and its version, files this build must not touch, and how
+//! SQLite's failures reach the caller.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use callreg_core::auth::AppId;
+use callreg_core::model::{ActiveCall, Line};
+use callreg_core::{CallId, CallType, CrmStore, StoreError, UserId};
+use callreg_store_sqlite::{SCHEMA_VERSION, SqliteStore};
+use chrono::Utc;
+use rusqlite::Connection;
+use std::path::Path;
+
+fn user_version(path: &Path) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap()
+}
+
+#[test]
+fn a_new_file_gets_the_whole_schema_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.path(), Some(path.as_path()));
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let conn = Connection::open(&path).unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    let tables: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tables.len() >= 10, "{tables:?}");
+    for (name, sql) in &tables {
+        assert!(sql.trim_end().contains(") STRICT"), "table {name} is not STRICT: {sql}");
+    }
+    // Opening again migrates nothing and keeps the data.
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    tx.set_meta("k", "v").unwrap();
+    tx.commit().unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
+}
+
+#[test]
+fn foreign_keys_are_enforced() {
+    let store = SqliteStore::open_temporary().unwrap();
+    let store_path = store.path().unwrap().to_path_buf();
+    drop(store.begin().unwrap());
+    let conn = Connection::open(&store_path).unwrap();
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    let orphan = conn.execute(
+        "INSERT INTO call_entity (call_id, position, entity_type, entity_id, is_primary, \
+         is_created) VALUES ('no such call', 0, 1, 1, 1, 0)",
+        [],
+    );
+    assert!(orphan.is_err());
+    // The store's own connection has them on too.
+    let mut tx = store.begin().unwrap();
+    let mut call = sample_call("externalCall.a.1");
+    call.entities.push(callreg_core::model::CallEntity {
+        entity: callreg_core::EntityRef::lead(1),
+        primary: true,
+        created: false,
+    });
+    tx.insert_active_call(&call).unwrap();
+    assert!(tx.delete_active_call(&call.call_id).unwrap());
+    assert!(!tx.delete_active_call(&call.call_id).unwrap());
+}
+
+/// Writes a database as a newer build would: a table this build does not know and a schema
+/// version past [`SCHEMA_VERSION`].
+fn write_newer_database(path: &Path, wal: bool) {
+    let conn = Connection::open(path).unwrap();
+    if wal {
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    }
+    conn.execute_batch(
+        "CREATE TABLE from_the_future (x INTEGER) STRICT; INSERT INTO from_the_future VALUES (42);",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+}
+
+#[test]
+fn a_database_of_a_newer_build_is_refused_and_left_untouched() {
+    for wal in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        write_newer_database(&path, wal);
+        let before = std::fs::read(&path).unwrap();
+        let files_before = std::fs::read_dir(dir.path()).unwrap().count();
+        match SqliteStore::open(&path) {
+            Err(StoreError::NewerSchema { found, known }) => {
+                assert_eq!((found, known), (999, SCHEMA_VERSION));
+            }
+            other => panic!("expected NewerSchema, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "the file's bytes (wal: {wal})");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), files_before);
+        assert_eq!(user_version(&path), 999);
+        let error = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the store was written by a newer version (schema 999, this build knows {SCHEMA_VERSION})"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_corrupt_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    let text = "These are not the tables you are looking for.\n".repeat(100);
+    std::fs::write(&path, &text).unwrap();
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert!(source.contains("not a database"), "{source}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn a_file_that_cannot_be_opened_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = SqliteStore::open(dir.path().join("missing/dir/portal.db")).unwrap_err();
+    assert!(matches!(error, StoreError::Io(_)), "{error:?}");
+}
+
+fn sample_call(id: &str) -> ActiveCall {
+    ActiveCall {
+        call_id: CallId::new(id),
+        app_id: None,
+        user_id: UserId(1),
+        caller_id: "112".into(),
+        caller_key: "=112".into(),
+        call_type: CallType::Incoming,
+        start_date: Utc::now(),
+        registered_at: Utc::now(),
+        portal_user_id: None,
+        line_id: None,
+        portal_number: "REST_APP:".into(),
+        external_call_id: Some("ext".into()),
+        entities: vec![],
+        created_lead: None,
+    }
+}
+
+#[test]
+fn uniqueness_violations_are_constraint_errors() {
+    let store = SqliteStore::open_temporary().unwrap();
+    let mut tx = store.begin().unwrap();
+    let line = Line {
+        id: 0,
+        app_id: Some(AppId::new("app")),
+        number: "100".into(),
+        name: None,
+        crm_auto_create: true,
+        key: None,
+    };
+    tx.insert_line(&line).unwrap();
+    let duplicate = tx.insert_line(&line).unwrap_err();
+    assert!(matches!(duplicate, StoreError::Constraint(_)), "{duplicate:?}");
+    tx.insert_line(&Line { app_id: None, ..line.clone() }).unwrap();
+
+    tx.insert_active_call(&sample_call("externalCall.a.1")).unwrap();
+    let same_id = tx.insert_active_call(&sample_call("externalCall.a.1")).unwrap_err();
+    assert!(matches!(same_id, StoreError::Constraint(_)), "{same_id:?}");
+    let same_external = tx.insert_active_call(&sample_call("externalCall.b.1")).unwrap_err();
+    assert!(matches!(same_external, StoreError::Constraint(_)), "{same_external:?}");
+    // The same EXTERNAL_CALL_ID is free for another application, and calls without one
+    // never collide.
+    let other_app =
+        ActiveCall { app_id: Some(AppId::new("app")), ..sample_call("externalCall.c.1") };
+    tx.insert_active_call(&other_app).unwrap();
+    for id in ["externalCall.d.1", "externalCall.e.1"] {
+        tx.insert_active_call(&ActiveCall { external_call_id: None, ..sample_call(id) }).unwrap();
+    }
+    // A failed statement does not end the transaction.
+    tx.commit().unwrap();
+    assert_eq!(store.begin().unwrap().list_active_calls().unwrap().len(), 4);
+}
+
+#[test]
+fn a_store_in_memory_works_like_a_file() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(store.path(), None);
+    let mut tx = store.begin().unwrap();
+    tx.set_meta("k", "v").unwrap();
+    tx.commit().unwrap();
+    assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
+}
