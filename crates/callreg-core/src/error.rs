@@ -127,7 +127,7 @@ pub enum CallregError {
     #[error("File content is not properly encoded. Base64 encoding is expected.")]
     FileContentNotBase64,
     /// attachRecord: the content is not audio of the file's type (contract D10).
-    #[error("FILE_CONTENT does not match the file extension: a {0} audio file is expected")]
+    #[error("FILE_CONTENT does not match the file extension: the content is not {0} audio")]
     FileContentMismatch(&'static str),
     /// attachRecord: the record is larger than the configured limit.
     #[error("FILE_CONTENT is too large: at most {limit} bytes")]

@@ -186,7 +186,7 @@ impl<S: CrmStore> Engine<S> {
         }
 
         tx.delete_active_call(&call.call_id)?;
-        queue_call_finished(tx, &record, request.add_to_chat, now)?;
+        queue_call_finished(tx, &record, request.add_to_chat, self.config().time_zone, now)?;
         Ok(FinishOutcome { record, activity_error })
     }
 
@@ -297,6 +297,7 @@ fn queue_call_finished(
     tx: &mut dyn StoreTx,
     record: &CallRecord,
     add_to_chat: bool,
+    zone: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
     let user = record.portal_user_id.to_string();
@@ -312,7 +313,9 @@ fn queue_call_finished(
     end.insert("PORTAL_NUMBER".into(), text(record.portal_number.as_str()));
     end.insert("PORTAL_USER_ID".into(), text(user.clone()));
     end.insert("CALL_DURATION".into(), text(record.duration.to_string()));
-    end.insert("CALL_START_DATE".into(), text(record.start_date.to_rfc3339()));
+    // ISO 8601 in the portal's zone, as Bitrix's CRestUtil::ConvertDateTime writes it.
+    let start = record.start_date.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%:z");
+    end.insert("CALL_START_DATE".into(), text(start.to_string()));
     end.insert("COST".into(), text(record.cost.to_string()));
     end.insert("COST_CURRENCY".into(), text(record.cost_currency.as_str()));
     end.insert("CALL_FAILED_CODE".into(), text(record.failed_code.as_str()));

@@ -241,11 +241,16 @@ pub fn parse_auth(auth: Option<&Value>) -> Result<Auth, WireError> {
     };
     let object =
         value.as_object().ok_or_else(|| WireError::invalid_request("auth should be an object"))?;
+    // An identity is exact: a positive integer, as a JSON number or a string of digits.
     let user_id = match object.get("user_id") {
         None | Some(Value::Null) => 1,
-        Some(v) => params::php_int(v)
-            .and_then(|id| u64::try_from(id).ok())
-            .ok_or_else(|| invalid("user_id"))?,
+        Some(Value::Number(n)) => {
+            n.as_u64().filter(|id| *id > 0).ok_or_else(|| invalid("user_id"))?
+        }
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| invalid("user_id"))?
+        }
+        Some(_) => return Err(invalid("user_id")),
     };
     let app_id = match object.get("app_id") {
         None | Some(Value::Null) => None,

@@ -2,11 +2,11 @@
 //! `PORTAL_USER_ID`. Parameter names are case-insensitive here, as in Bitrix.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::telephony::statistic_row;
-use crate::{Handled, WireError};
+use crate::{Handled, WireError, iso_in_zone};
+use callreg_core::model::CallRecord;
 use callreg_core::model::TelephonyPermission;
 use callreg_core::{Auth, CrmStore, Engine};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 pub(crate) fn statistic_get<S: CrmStore>(
     engine: &Engine<S>,
@@ -50,7 +50,41 @@ pub(crate) fn statistic_get<S: CrmStore>(
             })
         })
         .filter(|r| user.is_none_or(|u| i64::try_from(r.portal_user_id.0) == Ok(u)))
-        .map(|r| Value::Object(statistic_row(&r, zone)))
+        .map(|r| statistic_get_row(&r, zone))
         .collect();
     Ok(Value::Array(rows))
+}
+
+/// A row as `voximplant.statistic.get` lists it: Bitrix's statistics columns, read from the
+/// database, so numbers come back as strings.
+fn statistic_get_row(record: &CallRecord, zone: chrono_tz::Tz) -> Value {
+    let text = |v: Option<u64>| json!(v.map(|v| v.to_string()));
+    let app = record.app_id.as_ref().map(|a| a.as_str());
+    let mut row = Map::new();
+    row.insert("ID".into(), json!(record.id.to_string()));
+    row.insert("PORTAL_USER_ID".into(), json!(record.portal_user_id.0.to_string()));
+    row.insert("PORTAL_NUMBER".into(), json!(record.portal_number));
+    row.insert("PHONE_NUMBER".into(), json!(record.phone_number));
+    row.insert("CALL_ID".into(), json!(record.call_id.as_str()));
+    row.insert("EXTERNAL_CALL_ID".into(), json!(record.external_call_id));
+    row.insert("CALL_CATEGORY".into(), json!("external"));
+    row.insert("CALL_TYPE".into(), json!(record.call_type.code().to_string()));
+    row.insert("CALL_DURATION".into(), json!(record.duration.to_string()));
+    row.insert("CALL_START_DATE".into(), json!(iso_in_zone(record.start_date, zone)));
+    row.insert("CALL_RECORD_ID".into(), text(record.record_id));
+    row.insert("CALL_RECORD_URL".into(), json!(record.record_url));
+    row.insert("CALL_VOTE".into(), json!(record.vote.to_string()));
+    row.insert("COST".into(), json!(format!("{:.4}", record.cost)));
+    row.insert("COST_CURRENCY".into(), json!(record.cost_currency));
+    row.insert("CALL_FAILED_CODE".into(), json!(record.failed_code));
+    row.insert("CALL_FAILED_REASON".into(), json!(record.failed_reason));
+    row.insert("CRM_ACTIVITY_ID".into(), text(record.activity_id));
+    row.insert("CRM_ENTITY_TYPE".into(), json!(record.primary.map(|e| e.kind.as_str())));
+    row.insert("CRM_ENTITY_ID".into(), text(record.primary.map(|e| e.id)));
+    row.insert("REST_APP_ID".into(), json!(app));
+    row.insert("REST_APP_NAME".into(), json!(app));
+    row.insert("TRANSCRIPT_ID".into(), text(record.transcript_id));
+    row.insert("TRANSCRIPT_PENDING".into(), json!("N"));
+    row.insert("COMMENT".into(), Value::Null);
+    Value::Object(row)
 }

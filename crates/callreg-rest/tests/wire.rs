@@ -619,3 +619,65 @@ fn offline_events_clear_semantics() {
         "process_id should be set",
     );
 }
+
+#[test]
+fn identities_are_exact() {
+    use callreg_rest::parse_auth;
+    let ok_auth = parse_auth(Some(&json!({"user_id": "7", "app_id": "pbx"}))).unwrap();
+    assert_eq!(ok_auth, Auth::app(7, "pbx"));
+    assert_eq!(parse_auth(None).unwrap(), Auth::webhook(1));
+    assert_eq!(
+        parse_auth(Some(&json!({"user_id": 3, "type": "session"}))).unwrap(),
+        Auth::session(3)
+    );
+    for bad in [
+        json!({"user_id": "x"}),
+        json!({"user_id": "2abc"}),
+        json!({"user_id": 1.9}),
+        json!({"user_id": 0}),
+        json!({"user_id": -1}),
+        json!({"type": "cookie"}),
+        json!({"app_id": [1]}),
+        json!([1]),
+    ] {
+        let error = parse_auth(Some(&bad)).unwrap_err();
+        assert_eq!((error.status, error.code.as_str()), (400, "INVALID_REQUEST"), "{bad}");
+    }
+}
+
+#[test]
+fn statistic_get_lists_records_and_transcripts() {
+    let e = engine();
+    let registered = ok(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": 1, "PHONE_NUMBER": "+7 495 123-45-67", "TYPE": 2, "EXTERNAL_CALL_ID": "ast-1"}),
+    );
+    let id = registered["CALL_ID"].clone();
+    ok(
+        &e,
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": id, "USER_ID": 1, "DURATION": 42, "COST": "1.5"}),
+    );
+    let file = ok(
+        &e,
+        "telephony.externalcall.attachRecord",
+        json!({"CALL_ID": id, "FILENAME": "a.wav", "FILE_CONTENT": "UklGRiQAAABXQVZFZm10IA=="}),
+    );
+    let messages = json!([{"SIDE": "User", "START_TIME": 0, "STOP_TIME": 2, "MESSAGE": "Hello"}]);
+    let transcript =
+        ok(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": messages}));
+    let rows = ok(&e, "voximplant.statistic.get", json!({"FILTER": {"CALL_ID": id}}));
+    let row = &rows[0];
+    assert_eq!(row["CALL_ID"], id);
+    assert_eq!(row["EXTERNAL_CALL_ID"], "ast-1");
+    assert_eq!(row["CALL_TYPE"], "2");
+    assert_eq!(row["CALL_DURATION"], "42");
+    assert_eq!(row["COST"], "1.5000");
+    assert_eq!(row["CALL_RECORD_ID"], file["FILE_ID"].to_string());
+    assert_eq!(row["TRANSCRIPT_ID"], transcript["TRANSCRIPT_ID"].to_string());
+    assert_eq!(row["PORTAL_USER_ID"], "1");
+    let clerk = ok(&e, "user.add", json!({"NAME": "Clerk"})).as_u64().unwrap();
+    let reply = dispatch(&e, &Auth::webhook(clerk), "voximplant.statistic.get", &json!({}));
+    assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
+}

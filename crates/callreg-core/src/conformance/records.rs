@@ -189,7 +189,7 @@ const NOT_BASE64: &str = "File content is not properly encoded. Base64 encoding 
 const UPLOAD_NOT_FOUND: &str = "Error: upload token is not found or has already been used";
 
 fn mismatch(kind: &str) -> String {
-    format!("FILE_CONTENT does not match the file extension: a {kind} audio file is expected")
+    format!("FILE_CONTENT does not match the file extension: the content is not {kind} audio")
 }
 
 // ---- attachRecord ----------------------------------------------------------------------
