@@ -81,6 +81,9 @@ pub enum Column {
     StatusId,
     /// `SOURCE_ID`: the lead's source (default `OTHER`).
     SourceId,
+    /// A column with an empty name (spreadsheets export trailing ones): its values must be
+    /// empty and are ignored.
+    Unnamed,
 }
 
 impl Column {
@@ -95,6 +98,7 @@ impl Column {
             Column::CompanyId => "COMPANY_ID",
             Column::StatusId => "STATUS_ID",
             Column::SourceId => "SOURCE_ID",
+            Column::Unnamed => "",
         }
     }
 }
@@ -148,6 +152,10 @@ impl Header {
             let name = std::str::from_utf8(raw)
                 .map_err(|_| HeaderError::InvalidUtf8 { position: index + 1 })?
                 .trim();
+            if name.is_empty() {
+                columns.push(Column::Unnamed);
+                continue;
+            }
             let column =
                 kind.columns().iter().copied().find(|c| c.name() == name).ok_or_else(|| {
                     HeaderError::Unknown {
@@ -195,6 +203,9 @@ pub enum ImportRow {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RowError {
+    /// A value stands in a column whose header is empty.
+    #[error("{0:?} is in a column without a name")]
+    UnnamedValue(String),
     /// The row has another number of fields than the header.
     #[error("expected {expected} fields, found {found}")]
     FieldCount {
@@ -274,6 +285,8 @@ pub fn parse_row(header: &Header, fields: &[&[u8]]) -> Result<ImportRow, RowErro
             Column::CompanyId => values.company_id = parse_id(*column, text)?,
             Column::StatusId => values.status_id = parse_code(*column, text)?,
             Column::SourceId => values.source_id = parse_code(*column, text)?,
+            Column::Unnamed if text.is_empty() => {}
+            Column::Unnamed => return Err(RowError::UnnamedValue(text.to_string())),
         }
     }
     Ok(match header.kind {
@@ -528,6 +541,17 @@ mod tests {
             HeaderError::Duplicate("TITLE")
         );
         assert_eq!(header(ImportKind::Leads, &[""]).unwrap_err(), HeaderError::Missing);
+        // Spreadsheets export trailing columns without a name: they are ignored when empty.
+        let h = header(ImportKind::Companies, &["TITLE", "", " "]).unwrap();
+        assert_eq!(h.columns(), [Column::Title, Column::Unnamed, Column::Unnamed]);
+        let ImportRow::Company(company) = row(&h, &["Acme", "", ""]).unwrap() else {
+            panic!("a company")
+        };
+        assert_eq!(company.title, "Acme");
+        assert_eq!(
+            row(&h, &["Acme", "", "stray"]).unwrap_err().to_string(),
+            "\"stray\" is in a column without a name"
+        );
         assert_eq!(
             Header::parse(ImportKind::Leads, &[b"TITLE", b"\xff"]).unwrap_err(),
             HeaderError::InvalidUtf8 { position: 2 }

@@ -14,6 +14,11 @@ pub mod exec;
 pub mod options;
 pub mod tables;
 
+/// The README's Rust examples, compiled and run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
+
 use crate::csv_import::{CsvImport, ImportError, ImportKind};
 use crate::exec::{ExecError, ExecLimits, run_exec};
 use crate::options::{Cli, Command, OptionError, StoreChoice};

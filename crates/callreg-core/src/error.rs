@@ -76,6 +76,24 @@ pub enum CallregError {
         /// Its maximum length in characters.
         limit: usize,
     },
+    /// A list parameter has more items than allowed.
+    #[error("{param} has too many items: at most {limit}")]
+    TooMany {
+        /// The parameter's name.
+        param: &'static str,
+        /// Its maximum number of items.
+        limit: usize,
+    },
+    /// A number parameter is out of its range.
+    #[error("{param} should be between {min} and {max}")]
+    OutOfRange {
+        /// The parameter's name.
+        param: &'static str,
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+    },
     /// An explicit CRM binding names nothing that exists (contract D12).
     #[error("CRM entity {entity_type} {entity_id} is not found")]
     CrmEntityNotFound {
@@ -200,6 +218,8 @@ impl CallregError {
             | CallregError::MessageEmpty(_)
             | CallregError::TranscriptCallNotFound(_) => ErrorKind::Rule,
             CallregError::TooLong { .. }
+            | CallregError::TooMany { .. }
+            | CallregError::OutOfRange { .. }
             | CallregError::CrmEntityNotFound { .. }
             | CallregError::FileContentMismatch(_)
             | CallregError::FileTooLarge { .. }

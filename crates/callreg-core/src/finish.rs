@@ -197,7 +197,14 @@ impl<S: CrmStore> Engine<S> {
         tx: &mut dyn StoreTx,
         call: &ActiveCall,
     ) -> Result<Vec<EntityRef>, CallregError> {
-        let mut bindings: Vec<EntityRef> = call.entities.iter().map(|e| e.entity).collect();
+        let mut bindings = Vec::with_capacity(call.entities.len());
+        for entity in call.entities.iter().map(|e| e.entity) {
+            // A deal closed since the call was registered is no longer an active deal.
+            if entity.kind == EntityType::Deal && !tx.deal(entity.id)?.is_some_and(|d| d.active()) {
+                continue;
+            }
+            bindings.push(entity);
+        }
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);
             bindings = find_owners(tx, &keys)?.bound;
@@ -277,6 +284,10 @@ fn check_finish_limits(request: &FinishRequest) -> Result<(), CallregError> {
         ("STATUS_CODE", request.status_code.as_deref().unwrap_or(""), MAX_STATUS_CODE),
         ("RECORD_URL", request.record_url.as_deref().unwrap_or(""), MAX_RECORD_URL),
     ];
+    if i32::try_from(request.duration).is_err() {
+        let (min, max) = (i64::from(i32::MIN), i64::from(i32::MAX));
+        return Err(CallregError::OutOfRange { param: "DURATION", min, max });
+    }
     for (param, value, limit) in limits {
         if value.chars().count() > limit {
             return Err(CallregError::TooLong { param, limit });

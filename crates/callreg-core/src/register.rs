@@ -7,7 +7,7 @@ use crate::call_id::new_call_id;
 use crate::config::CrmMode;
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{active_deals_of, caller_keys, find_owners};
+use crate::matching::{active_deals_of, caller_keys};
 use crate::model::{
     ActiveCall, CallEntity, Contact, Deal, EventData, Lead, Line, Phone, TelephonyPermission, User,
     event_names,
@@ -188,6 +188,19 @@ impl<S: CrmStore> Engine<S> {
         })
     }
 
+    /// The checks that come before any parameter of register and finish (contract §3a): the
+    /// auth type, then the acting user's permission (D7). A wire layer runs this before it
+    /// reads the parameters, so that a malformed parameter never hides a 403.
+    pub fn authorize_call_command(&self, auth: &Auth) -> Result<(), CallregError> {
+        if !auth.kind.may_manage_calls() {
+            return Err(CallregError::WrongAuthType);
+        }
+        if !self.config().permission_check {
+            return Ok(());
+        }
+        self.in_transaction(|tx| self.check_permission(tx, auth))
+    }
+
     /// Contract D7: the acting user must hold `CALL_DETAIL_MODIFY` (administrators do).
     pub(crate) fn check_permission(
         &self,
@@ -257,7 +270,9 @@ impl<S: CrmStore> Engine<S> {
                 .map_err(|_| CallregError::InvalidStartDate)?,
         };
         let caller_id = strip_letters(&request.phone_number);
-        if caller_id.is_empty() || caller_id == "0" {
+        // Bitrix refuses an empty result and "0"; a result without any digit ("+", "#") is no
+        // number either, and would make a lead that no call can ever match.
+        if caller_id == "0" || !caller_id.bytes().any(|b| b.is_ascii_digit()) {
             return Err(CallregError::UnsupportedPhoneNumber);
         }
         let user = self.active_user(tx, user_id)?;
@@ -328,7 +343,7 @@ impl<S: CrmStore> Engine<S> {
                 (Some(entity), entities, false)
             }
             None => {
-                let found = find_owners(tx, &keys)?;
+                let found = self.find_owners_in(tx, &keys)?;
                 let entities = found
                     .bound
                     .iter()
@@ -423,7 +438,8 @@ impl<S: CrmStore> Engine<S> {
         let Some(window) = self.config().dedup_window else {
             return Ok(None);
         };
-        let since = now - window;
+        // A window reaching before the calendar's start covers every live call.
+        let since = now.checked_sub_signed(window).unwrap_or(DateTime::<Utc>::MIN_UTC);
         let found = tx.find_active_calls_by_caller(app, caller_key)?.into_iter().find(|call| {
             call.user_id == valid.user.id
                 && call.call_type == valid.call_type

@@ -80,6 +80,9 @@ impl<S: CrmStore> Engine<S> {
             .filter(|id| !id.is_empty())
             .ok_or(CallregError::TranscriptCallIdMissing)?;
         let raw = request.messages.as_deref().ok_or(CallregError::MessagesNotArray)?;
+        if raw.len() > MAX_MESSAGES {
+            return Err(CallregError::TooMany { param: "MESSAGES", limit: MAX_MESSAGES });
+        }
         let messages = raw
             .iter()
             .map(|(key, message)| valid_message(key, message))
@@ -116,6 +119,11 @@ impl<S: CrmStore> Engine<S> {
     }
 }
 
+/// Most messages one transcript may hold.
+pub const MAX_MESSAGES: usize = 10_000;
+/// Longest message text, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
 /// One message checked in Bitrix's order, its errors naming the array key as given.
 fn valid_message(
     key: &str,
@@ -133,6 +141,11 @@ fn valid_message(
     }
     if message.message.is_empty() {
         return Err(CallregError::MessageEmpty(key.to_string()));
+    }
+    if message.message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(CallregError::InvalidValue(format!(
+            "MESSAGES[{key}][MESSAGE] is too long: at most {MAX_MESSAGE_CHARS} characters"
+        )));
     }
     Ok(TranscriptMessage {
         side: side.to_string(),

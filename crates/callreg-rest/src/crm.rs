@@ -3,12 +3,17 @@
 //! `list` takes a Bitrix `filter`.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Handled, WireError, iso_in_zone};
-use callreg_core::model::{Activity, Phone, Semantics, TelephonyPermission, User};
+use crate::{Handled, Listed, WireError, iso_in_zone, page, start_of};
+use callreg_core::matching::caller_keys;
+use callreg_core::model::{
+    Activity, Company, Contact, Deal, Lead, Phone, Semantics, TelephonyPermission, User,
+};
+use callreg_core::store::{StoreResult, StoreTx};
 use callreg_core::{
     Auth, CrmStore, Engine, EntityRef, EntityType, NewCompany, NewContact, NewDeal, NewLead,
     NewUser, PhoneInput, UserId,
 };
+use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -60,7 +65,8 @@ pub(crate) fn user_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
 }
 
 /// `user.get`: by `ID` (top level or in `FILTER`/`filter`), else every user.
-pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let start = start_of(&p)?;
     let filter = match p.get_ignore_case("FILTER") {
         Some(value @ Value::Object(_)) => Some(Params::new(value)),
         _ => None,
@@ -68,13 +74,9 @@ pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handle
     let wanted = p.get_ignore_case("ID").or_else(|| filter.and_then(|f| f.get_ignore_case("ID")));
     let ids = id_filter(wanted, "ID")?;
     let users = engine.users()?;
-    Ok(Value::Array(
-        users
-            .iter()
-            .filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0)))
-            .map(user_json)
-            .collect(),
-    ))
+    let matching: Vec<&User> =
+        users.iter().filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0))).collect();
+    Ok(page(&matching, start, |u| user_json(u)))
 }
 
 fn user_json(user: &User) -> Value {
@@ -206,40 +208,63 @@ fn reference<S: CrmStore>(
     Ok(Some(id))
 }
 
-/// Ids of records of `kind` passing a list filter (`ID`, `PHONE`), ascending.
-fn filtered_ids<S: CrmStore>(
+/// One page of the records of `kind` passing a list filter (`ID`, `PHONE` matched like a
+/// caller's number, and `keep`), read in one transaction, ascending ids.
+fn list_page<S: CrmStore, T>(
     engine: &Engine<S>,
     kind: EntityType,
     p: &Params<'_>,
-) -> Result<Vec<u64>, WireError> {
+    fetch: impl Fn(&mut dyn StoreTx, u64) -> StoreResult<Option<T>>,
+    keep: impl Fn(&T) -> bool,
+    to_json: impl Fn(&T) -> Value,
+) -> Listed {
     let filter = filter(p)?;
-    let mut ids = match filter.and_then(|f| f.get("PHONE")) {
+    let start = start_of(p)?;
+    let keys = match filter.and_then(|f| f.get("PHONE")) {
         Some(phone) => {
             let number = scalar_text(phone)
                 .ok_or_else(|| WireError::argument("filter PHONE should be a string"))?;
-            let mut ids: Vec<u64> = engine
-                .entities_with_number(&number)?
-                .into_iter()
-                .filter(|e| e.kind == kind)
-                .map(|e| e.id)
-                .collect();
-            ids.sort_unstable();
-            ids
+            Some(caller_keys(engine.phones(), &number, None))
         }
-        None => engine.entity_ids(kind)?,
+        None => None,
     };
-    if let Some(wanted) = id_filter(filter.and_then(|f| f.get("ID")), "ID")? {
-        ids.retain(|id| wanted.contains(id));
-    }
-    Ok(ids)
+    let wanted = id_filter(filter.and_then(|f| f.get("ID")), "ID")?;
+    let records = engine.read(|tx| {
+        let mut ids = match &keys {
+            Some(keys) => {
+                let mut ids = Vec::new();
+                for key in keys {
+                    let found = tx.find_entities_by_phone_key(key)?;
+                    ids.extend(found.into_iter().filter(|e| e.kind == kind).map(|e| e.id));
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            }
+            None => tx.list_entities(kind)?,
+        };
+        if let Some(wanted) = &wanted {
+            ids.retain(|id| wanted.contains(id));
+        }
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = fetch(tx, id)?
+                && keep(&record)
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    })?;
+    Ok(page(&records, start, to_json))
 }
 
 fn not_found() -> WireError {
     WireError::rule("Not found")
 }
 
-fn time<S: CrmStore>(engine: &Engine<S>, at: chrono::DateTime<chrono::Utc>) -> String {
-    iso_in_zone(at, engine.config().time_zone)
+fn time(zone: Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    iso_in_zone(at, zone)
 }
 
 fn opt_id(id: Option<u64>) -> Value {
@@ -260,38 +285,35 @@ pub(crate) fn contact_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Param
     Ok(json!(engine.add_contact(&contact)?))
 }
 
-fn contact_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
-    let Some(c) = engine.contact(id)? else {
-        return Ok(None);
-    };
-    Ok(Some(json!({
+fn contact_json(zone: Tz, c: &Contact) -> Value {
+    json!({
         "ID": c.id.to_string(),
         "NAME": c.name,
         "LAST_NAME": c.last_name,
         "COMPANY_ID": opt_id(c.company_id),
         "ASSIGNED_BY_ID": c.assigned_by.0.to_string(),
-        "DATE_CREATE": time(engine, c.created),
-        "DATE_MODIFY": time(engine, c.modified),
+        "DATE_CREATE": time(zone, c.created),
+        "DATE_MODIFY": time(zone, c.modified),
         "HAS_PHONE": if c.phones.is_empty() { "N" } else { "Y" },
         "PHONE": phones_json(&c.phones),
-    })))
+    })
 }
 
 pub(crate) fn contact_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    contact_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+    let contact = engine.contact(get_id(&p)?)?.ok_or_else(not_found)?;
+    Ok(contact_json(engine.config().time_zone, &contact))
 }
 
-pub(crate) fn contact_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    let ids = filtered_ids(engine, EntityType::Contact, &p)?;
-    list(ids, |id| contact_json(engine, id))
-}
-
-fn list(ids: Vec<u64>, mut item: impl FnMut(u64) -> Result<Option<Value>, WireError>) -> Handled {
-    let mut items = Vec::with_capacity(ids.len());
-    for id in ids {
-        items.extend(item(id)?);
-    }
-    Ok(Value::Array(items))
+pub(crate) fn contact_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let zone = engine.config().time_zone;
+    list_page(
+        engine,
+        EntityType::Contact,
+        &p,
+        |tx, id| tx.contact(id),
+        |_| true,
+        |c| contact_json(zone, c),
+    )
 }
 
 // ---- companies -------------------------------------------------------------------------
@@ -306,28 +328,33 @@ pub(crate) fn company_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Param
     Ok(json!(engine.add_company(&company)?))
 }
 
-fn company_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
-    let Some(c) = engine.company(id)? else {
-        return Ok(None);
-    };
-    Ok(Some(json!({
+fn company_json(zone: Tz, c: &Company) -> Value {
+    json!({
         "ID": c.id.to_string(),
         "TITLE": c.title,
         "ASSIGNED_BY_ID": c.assigned_by.0.to_string(),
-        "DATE_CREATE": time(engine, c.created),
-        "DATE_MODIFY": time(engine, c.modified),
+        "DATE_CREATE": time(zone, c.created),
+        "DATE_MODIFY": time(zone, c.modified),
         "HAS_PHONE": if c.phones.is_empty() { "N" } else { "Y" },
         "PHONE": phones_json(&c.phones),
-    })))
+    })
 }
 
 pub(crate) fn company_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    company_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+    let company = engine.company(get_id(&p)?)?.ok_or_else(not_found)?;
+    Ok(company_json(engine.config().time_zone, &company))
 }
 
-pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    let ids = filtered_ids(engine, EntityType::Company, &p)?;
-    list(ids, |id| company_json(engine, id))
+pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let zone = engine.config().time_zone;
+    list_page(
+        engine,
+        EntityType::Company,
+        &p,
+        |tx, id| tx.company(id),
+        |_| true,
+        |c| company_json(zone, c),
+    )
 }
 
 // ---- leads -----------------------------------------------------------------------------
@@ -350,16 +377,13 @@ pub(crate) fn lead_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
     Ok(json!(engine.add_lead(&lead)?))
 }
 
-fn lead_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
-    let Some(l) = engine.lead(id)? else {
-        return Ok(None);
-    };
+fn lead_json(zone: Tz, l: &Lead) -> Value {
     let semantic = match Semantics::of_lead_status(&l.status_id) {
         Semantics::InProcess => "P",
         Semantics::Success => "S",
         Semantics::Failure => "F",
     };
-    Ok(Some(json!({
+    json!({
         "ID": l.id.to_string(),
         "TITLE": l.title,
         "NAME": l.name,
@@ -368,29 +392,23 @@ fn lead_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, 
         "SOURCE_ID": l.source_id,
         "SOURCE_DESCRIPTION": l.source_description,
         "ASSIGNED_BY_ID": l.assigned_by.0.to_string(),
-        "DATE_CREATE": time(engine, l.created),
-        "DATE_MODIFY": time(engine, l.modified),
+        "DATE_CREATE": time(zone, l.created),
+        "DATE_MODIFY": time(zone, l.modified),
         "HAS_PHONE": if l.phones.is_empty() { "N" } else { "Y" },
         "PHONE": phones_json(&l.phones),
-    })))
+    })
 }
 
 pub(crate) fn lead_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    lead_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+    let lead = engine.lead(get_id(&p)?)?.ok_or_else(not_found)?;
+    Ok(lead_json(engine.config().time_zone, &lead))
 }
 
-pub(crate) fn lead_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    let mut ids = filtered_ids(engine, EntityType::Lead, &p)?;
-    if let Some(status) = filter(&p)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten() {
-        let mut kept = Vec::new();
-        for id in ids {
-            if engine.lead(id)?.is_some_and(|l| l.status_id == status) {
-                kept.push(id);
-            }
-        }
-        ids = kept;
-    }
-    list(ids, |id| lead_json(engine, id))
+pub(crate) fn lead_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let zone = engine.config().time_zone;
+    let status = filter(&p)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten();
+    let keep = |l: &Lead| status.as_ref().is_none_or(|s| &l.status_id == s);
+    list_page(engine, EntityType::Lead, &p, |tx, id| tx.lead(id), keep, |l| lead_json(zone, l))
 }
 
 // ---- deals -----------------------------------------------------------------------------
@@ -407,16 +425,13 @@ pub(crate) fn deal_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
     Ok(json!(engine.add_deal(&deal)?))
 }
 
-fn deal_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, WireError> {
-    let Some(d) = engine.deal(id)? else {
-        return Ok(None);
-    };
+fn deal_json(zone: Tz, d: &Deal) -> Value {
     let semantic = match Semantics::of_deal_stage(&d.stage_id) {
         Semantics::InProcess => "P",
         Semantics::Success => "S",
         Semantics::Failure => "F",
     };
-    Ok(Some(json!({
+    json!({
         "ID": d.id.to_string(),
         "TITLE": d.title,
         "CONTACT_ID": opt_id(d.contact_id),
@@ -425,40 +440,34 @@ fn deal_json<S: CrmStore>(engine: &Engine<S>, id: u64) -> Result<Option<Value>, 
         "STAGE_SEMANTIC_ID": semantic,
         "CLOSED": if semantic == "P" { "N" } else { "Y" },
         "ASSIGNED_BY_ID": d.assigned_by.0.to_string(),
-        "DATE_CREATE": time(engine, d.created),
-        "DATE_MODIFY": time(engine, d.modified),
-    })))
+        "DATE_CREATE": time(zone, d.created),
+        "DATE_MODIFY": time(zone, d.modified),
+    })
 }
 
 pub(crate) fn deal_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    deal_json(engine, get_id(&p)?)?.ok_or_else(not_found)
+    let deal = engine.deal(get_id(&p)?)?.ok_or_else(not_found)?;
+    Ok(deal_json(engine.config().time_zone, &deal))
 }
 
-pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let zone = engine.config().time_zone;
     let filter = filter(&p)?;
-    let mut ids = engine.entity_ids(EntityType::Deal)?;
-    if let Some(wanted) = id_filter(filter.and_then(|f| f.get("ID")), "ID")? {
-        ids.retain(|id| wanted.contains(id));
-    }
     let contact = id_filter(filter.and_then(|f| f.get("CONTACT_ID")), "CONTACT_ID")?;
     let company = id_filter(filter.and_then(|f| f.get("COMPANY_ID")), "COMPANY_ID")?;
-    let mut items = Vec::new();
-    for id in ids {
-        let Some(deal) = engine.deal(id)? else { continue };
-        let owner_matches = |wanted: &Option<Vec<u64>>, value: Option<u64>| {
-            wanted.as_ref().is_none_or(|ids| value.is_some_and(|v| ids.contains(&v)))
-        };
-        if owner_matches(&contact, deal.contact_id) && owner_matches(&company, deal.company_id) {
-            items.extend(deal_json(engine, id)?);
-        }
-    }
-    Ok(Value::Array(items))
+    let owner_matches = |wanted: &Option<Vec<u64>>, value: Option<u64>| {
+        wanted.as_ref().is_none_or(|ids| value.is_some_and(|v| ids.contains(&v)))
+    };
+    let keep =
+        |d: &Deal| owner_matches(&contact, d.contact_id) && owner_matches(&company, d.company_id);
+    list_page(engine, EntityType::Deal, &p, |tx, id| tx.deal(id), keep, |d| deal_json(zone, d))
 }
 
 // ---- activities and statuses -----------------------------------------------------------
 
 /// `crm.activity.list` with `filter` by `OWNER_TYPE_ID` / `OWNER_ID` (any binding) and `ORIGIN_ID`.
-pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    let start = start_of(&p)?;
     let filter = filter(&p)?;
     let owner_type =
         match filter.map(|f| f.opt_int("OWNER_TYPE_ID")).transpose()?.flatten() {
@@ -478,12 +487,12 @@ pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> H
         let by_owner = (owner_type.is_none() && owner_id.is_none()) || a.bindings.iter().any(bound);
         by_owner && origin.as_ref().is_none_or(|o| &a.origin_id == o)
     };
-    Ok(Value::Array(
-        activities.iter().filter(|a| matches(a)).map(|a| activity_json(engine, a)).collect(),
-    ))
+    let zone = engine.config().time_zone;
+    let matching: Vec<&Activity> = activities.iter().filter(|a| matches(a)).collect();
+    Ok(page(&matching, start, |a| activity_json(zone, a)))
 }
 
-fn activity_json<S: CrmStore>(engine: &Engine<S>, a: &Activity) -> Value {
+fn activity_json(zone: Tz, a: &Activity) -> Value {
     let owner = a.bindings.first();
     let mut item = Map::new();
     item.insert("ID".into(), json!(a.id.to_string()));
@@ -493,8 +502,8 @@ fn activity_json<S: CrmStore>(engine: &Engine<S>, a: &Activity) -> Value {
     item.insert("PROVIDER_ID".into(), json!("VOXIMPLANT_CALL"));
     item.insert("SUBJECT".into(), json!(a.subject));
     item.insert("DIRECTION".into(), json!(a.direction.id().to_string()));
-    item.insert("START_TIME".into(), json!(time(engine, a.start_time)));
-    item.insert("END_TIME".into(), json!(time(engine, a.end_time)));
+    item.insert("START_TIME".into(), json!(time(zone, a.start_time)));
+    item.insert("END_TIME".into(), json!(time(zone, a.end_time)));
     item.insert("RESPONSIBLE_ID".into(), json!(a.responsible_id.0.to_string()));
     item.insert("AUTHOR_ID".into(), json!(a.author_id.0.to_string()));
     item.insert("ORIGIN_ID".into(), json!(a.origin_id));
@@ -502,7 +511,7 @@ fn activity_json<S: CrmStore>(engine: &Engine<S>, a: &Activity) -> Value {
     item.insert("DESCRIPTION".into(), json!(a.description));
     item.insert("RESULT_MARK".into(), json!(a.result_mark.as_str()));
     item.insert("SETTINGS".into(), if a.missed { json!({"MISSED_CALL": true}) } else { json!([]) });
-    item.insert("CREATED".into(), json!(time(engine, a.created)));
+    item.insert("CREATED".into(), json!(time(zone, a.created)));
     item.insert("RECORD_ID".into(), json!(a.record_id));
     let entity = a.communication_entity;
     item.insert(

@@ -103,6 +103,42 @@ impl From<CallregError> for WireError {
 /// Result of a method handler.
 pub(crate) type Handled = Result<Value, WireError>;
 
+/// What a method answers: a result, or one page of a list.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// `{"result": ...}`.
+    Result(Value),
+    /// `{"result": [...], "next": N, "total": N}`, Bitrix's paging of list methods.
+    Page {
+        /// The items of this page.
+        items: Vec<Value>,
+        /// The `start` of the next page, when there is one.
+        next: Option<usize>,
+        /// How many items the whole list has.
+        total: usize,
+    },
+}
+
+/// Result of a list handler.
+pub(crate) type Listed = Result<Reply, WireError>;
+
+/// Items per page of a list method, as Bitrix pages them.
+pub const PAGE_SIZE: usize = 50;
+
+/// The `start` of a list request: a non-negative integer, 0 when absent.
+pub(crate) fn start_of(p: &params::Params<'_>) -> Result<usize, WireError> {
+    let start = p.int("start")?;
+    Ok(usize::try_from(start).unwrap_or(0))
+}
+
+/// The page of `records` from `start`.
+pub(crate) fn page<T>(records: &[T], start: usize, to_json: impl Fn(&T) -> Value) -> Reply {
+    let total = records.len();
+    let items: Vec<Value> = records.iter().skip(start).take(PAGE_SIZE).map(to_json).collect();
+    let end = start.saturating_add(PAGE_SIZE);
+    Reply::Page { items, next: (end < total).then_some(end), total }
+}
+
 /// Runs one REST method.
 ///
 /// `method` is case-insensitive and may end in `.json`; parameter names are case-sensitive.
@@ -116,10 +152,23 @@ pub fn dispatch<S: CrmStore>(
     let started_at = Utc::now();
     let started = Instant::now();
     match route(engine, auth, &normalize_method(method), params) {
-        Ok(result) => WireResponse {
-            status: 200,
-            body: json!({"result": result, "time": time_block(engine, started_at, started)}),
-        },
+        Ok(reply) => {
+            let mut body = Map::new();
+            match reply {
+                Reply::Result(result) => {
+                    body.insert("result".into(), result);
+                }
+                Reply::Page { items, next, total } => {
+                    body.insert("result".into(), Value::Array(items));
+                    if let Some(next) = next {
+                        body.insert("next".into(), json!(next));
+                    }
+                    body.insert("total".into(), json!(total));
+                }
+            }
+            body.insert("time".into(), time_block(engine, started_at, started));
+            WireResponse { status: 200, body: Value::Object(body) }
+        }
         Err(error) => WireResponse { status: error.status, body: error.body() },
     }
 }
@@ -167,8 +216,26 @@ pub const METHODS: &[&str] = &[
     "event.offline.clear",
 ];
 
-fn route<S: CrmStore>(engine: &Engine<S>, auth: &Auth, method: &str, params: &Value) -> Handled {
+fn route<S: CrmStore>(engine: &Engine<S>, auth: &Auth, method: &str, params: &Value) -> Listed {
     let p = params::Params::new(params);
+    match method {
+        "user.get" => crm::user_get(engine, p),
+        "crm.contact.list" => crm::contact_list(engine, p),
+        "crm.company.list" => crm::company_list(engine, p),
+        "crm.lead.list" => crm::lead_list(engine, p),
+        "crm.deal.list" => crm::deal_list(engine, p),
+        "crm.activity.list" => crm::activity_list(engine, p),
+        "voximplant.statistic.get" => statistic::statistic_get(engine, auth, p),
+        _ => route_single(engine, auth, method, p).map(Reply::Result),
+    }
+}
+
+fn route_single<S: CrmStore>(
+    engine: &Engine<S>,
+    auth: &Auth,
+    method: &str,
+    p: params::Params<'_>,
+) -> Handled {
     match method {
         "telephony.externalcall.register" => telephony::register(engine, auth, p),
         "telephony.externalcall.finish" => telephony::finish(engine, auth, p),
@@ -182,22 +249,15 @@ fn route<S: CrmStore>(engine: &Engine<S>, auth: &Auth, method: &str, params: &Va
         "telephony.externalline.delete" => telephony::line_delete(engine, auth, p),
         "telephony.externalline.get" => telephony::line_get(engine, auth),
         "user.add" => crm::user_add(engine, auth, p),
-        "user.get" => crm::user_get(engine, p),
         "crm.contact.add" => crm::contact_add(engine, auth, p),
         "crm.contact.get" => crm::contact_get(engine, p),
-        "crm.contact.list" => crm::contact_list(engine, p),
         "crm.company.add" => crm::company_add(engine, auth, p),
         "crm.company.get" => crm::company_get(engine, p),
-        "crm.company.list" => crm::company_list(engine, p),
         "crm.lead.add" => crm::lead_add(engine, auth, p),
         "crm.lead.get" => crm::lead_get(engine, p),
-        "crm.lead.list" => crm::lead_list(engine, p),
         "crm.deal.add" => crm::deal_add(engine, auth, p),
         "crm.deal.get" => crm::deal_get(engine, p),
-        "crm.deal.list" => crm::deal_list(engine, p),
-        "crm.activity.list" => crm::activity_list(engine, p),
         "crm.status.list" => crm::status_list(engine, p),
-        "voximplant.statistic.get" => statistic::statistic_get(engine, auth, p),
         "event.offline.get" => events::offline_get(engine, p),
         "event.offline.clear" => events::offline_clear(engine, p),
         _ => Err(WireError::method_not_found()),

@@ -2,17 +2,14 @@
 //! `PORTAL_USER_ID`. Parameter names are case-insensitive here, as in Bitrix.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Handled, WireError, iso_in_zone};
+use crate::{Listed, WireError, iso_in_zone, page, start_of};
 use callreg_core::model::CallRecord;
 use callreg_core::model::TelephonyPermission;
-use callreg_core::{Auth, CrmStore, Engine};
+use callreg_core::{Auth, CallId, CrmStore, Engine};
 use serde_json::{Map, Value, json};
 
-pub(crate) fn statistic_get<S: CrmStore>(
-    engine: &Engine<S>,
-    auth: &Auth,
-    p: Params<'_>,
-) -> Handled {
+pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Listed {
+    let start = start_of(&p)?;
     if engine.config().permission_check {
         let acting = engine.user(auth.user_id)?;
         if !acting.is_some_and(|u| u.active && u.can(TelephonyPermission::CallDetailView)) {
@@ -39,10 +36,13 @@ pub(crate) fn statistic_get<S: CrmStore>(
         ),
     };
     let zone = engine.config().time_zone;
-    let rows = engine
-        .call_records()?
-        .into_iter()
-        .filter(|r| call_id.as_ref().is_none_or(|id| r.call_id.as_str() == id))
+    // A CALL_ID filter is a point lookup; the others read the statistics in one transaction.
+    let records = match &call_id {
+        Some(id) => engine.call_record(&CallId::new(id.as_str()))?.into_iter().collect(),
+        None => engine.call_records()?,
+    };
+    let rows: Vec<&CallRecord> = records
+        .iter()
         .filter(|r| {
             phone.as_ref().is_none_or(|number| {
                 &r.phone_number == number
@@ -50,9 +50,8 @@ pub(crate) fn statistic_get<S: CrmStore>(
             })
         })
         .filter(|r| user.is_none_or(|u| i64::try_from(r.portal_user_id.0) == Ok(u)))
-        .map(|r| statistic_get_row(&r, zone))
         .collect();
-    Ok(Value::Array(rows))
+    Ok(page(&rows, start, |r| statistic_get_row(r, zone)))
 }
 
 /// A row as `voximplant.statistic.get` lists it: Bitrix's statistics columns, read from the

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 /// `telephony.externalcall.register`.
 pub(crate) fn register<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    engine.authorize_call_command(auth)?;
     let crm_create = match p.flag("CRM_CREATE")? {
         Some(on) => on,
         // Bitrix's hidden legacy name for the same flag.
@@ -64,6 +65,7 @@ pub fn register_result(outcome: &RegisterOutcome) -> Value {
 
 /// `telephony.externalcall.finish`.
 pub(crate) fn finish<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    engine.authorize_call_command(auth)?;
     let request = FinishRequest {
         // Only a JSON string is a string (`CALL_ID must be a string` otherwise).
         call_id: p.get("CALL_ID").and_then(Value::as_str).map(str::to_string),
@@ -233,6 +235,7 @@ fn auto_create(p: &Params<'_>) -> Option<bool> {
 
 /// `telephony.externalLine.add` → `{"ID": int}`.
 pub(crate) fn line_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    line_auth(auth)?;
     let number = p.string("NUMBER")?.unwrap_or_default();
     let name = p.string("NAME")?;
     let id = engine.add_line(auth, &number, name.as_deref(), auto_create(&p))?;
@@ -241,6 +244,7 @@ pub(crate) fn line_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
 
 /// `telephony.externalLine.update` → `{"ID": "<id>"}` (a string, as Bitrix answers).
 pub(crate) fn line_update<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    line_auth(auth)?;
     let number = p.string("NUMBER")?;
     let name = p.string("NAME")?;
     let id = engine.update_line(auth, number.as_deref(), name.as_deref(), auto_create(&p))?;
@@ -249,6 +253,7 @@ pub(crate) fn line_update<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Param
 
 /// `telephony.externalLine.delete` → `[]`.
 pub(crate) fn line_delete<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
+    line_auth(auth)?;
     let number = p.string("NUMBER")?;
     engine.delete_line(auth, number.as_deref())?;
     Ok(json!([]))
@@ -269,4 +274,13 @@ pub(crate) fn line_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth) -> Handled 
             })
             .collect(),
     ))
+}
+
+/// The line methods accept OAuth and webhooks only; checked before any parameter.
+fn line_auth(auth: &Auth) -> Result<(), WireError> {
+    if auth.kind.may_manage_calls() {
+        Ok(())
+    } else {
+        Err(callreg_core::CallregError::WrongAuthType.into())
+    }
 }

@@ -681,3 +681,54 @@ fn statistic_get_lists_records_and_transcripts() {
     let reply = dispatch(&e, &Auth::webhook(clerk), "voximplant.statistic.get", &json!({}));
     assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
 }
+
+#[test]
+fn auth_and_permission_come_before_parameter_shapes() {
+    let e = engine();
+    let bad_flag = json!({"USER_ID": 1, "PHONE_NUMBER": "1", "TYPE": 2, "SHOW": "maybe"});
+    let reply = dispatch(&e, &Auth::session(1), "telephony.externalcall.register", &bad_flag);
+    assert_error(
+        &reply,
+        403,
+        "WRONG_AUTH_TYPE",
+        "Current authorization type is denied for this method",
+    );
+    let clerk = ok(&e, "user.add", json!({"NAME": "Clerk"})).as_u64().unwrap();
+    let reply = dispatch(&e, &Auth::webhook(clerk), "telephony.externalcall.register", &bad_flag);
+    assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
+    let reply = dispatch(
+        &e,
+        &Auth::webhook(clerk),
+        "telephony.externalcall.finish",
+        &json!({"DURATION": [1]}),
+    );
+    assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
+    let reply =
+        dispatch(&e, &Auth::session(1), "telephony.externalLine.add", &json!({"NUMBER": [1]}));
+    assert_eq!(reply.status, 403);
+    let reply = call(&e, "telephony.externalcall.register", bad_flag);
+    assert_error(&reply, 400, "ERROR_ARGUMENT", "SHOW should be 0 or 1");
+}
+
+#[test]
+fn lists_are_paged_by_fifty() {
+    let e = engine();
+    for i in 0..120 {
+        ok(&e, "crm.contact.add", json!({"fields": {"NAME": format!("c{i}")}}));
+    }
+    let first = call(&e, "crm.contact.list", json!({}));
+    assert_eq!(keys(&first.body), vec!["result", "next", "total", "time"]);
+    assert_eq!(first.body["result"].as_array().unwrap().len(), 50);
+    assert_eq!(first.body["next"], json!(50));
+    assert_eq!(first.body["total"], json!(120));
+    assert_eq!(first.body["result"][0]["NAME"], "c0");
+    let last = call(&e, "crm.contact.list", json!({"start": 100}));
+    assert_eq!(last.body["result"].as_array().unwrap().len(), 20);
+    assert!(last.body.get("next").is_none());
+    assert_eq!(last.body["result"][0]["NAME"], "c100");
+    let beyond = call(&e, "crm.contact.list", json!({"start": 500}));
+    assert_eq!(beyond.body["result"], json!([]));
+    assert_eq!(beyond.body["total"], json!(120));
+    let users = call(&e, "user.get", json!({}));
+    assert_eq!(users.body["total"], json!(1));
+}

@@ -51,10 +51,17 @@ pub fn check_integrity(tx: &mut dyn StoreTx) -> StoreResult<Result<(), String>> 
                 return Ok(Err(format!("{} is not indexed by its EXTERNAL_CALL_ID", call.call_id)));
             }
         }
-        if let Some(lead) = call.created_lead
-            && tx.lead(lead)?.is_none()
-        {
-            return Ok(Err(format!("{} created lead {lead}, which is missing", call.call_id)));
+        if let Some(lead) = call.created_lead {
+            let Some(lead) = tx.lead(lead)? else {
+                return Ok(Err(format!("{} created lead {lead}, which is missing", call.call_id)));
+            };
+            // A lead made from a call is always findable by the call's number.
+            if !lead.phones.iter().any(|p| p.key.is_some()) {
+                return Ok(Err(format!(
+                    "lead {} made by {} has no phone key",
+                    lead.id, call.call_id
+                )));
+            }
         }
     }
     for record in tx.list_call_records()? {

@@ -112,6 +112,8 @@ pub fn finish_validation_order<S: CrmStore>(store: S) {
         "ERROR_ARGUMENT",
         "FAILED_REASON is too long: at most 255 characters",
     );
+    let huge = finish_with(&portal, &FinishRequest::new(id, 1, 1 << 40));
+    assert_refused(huge, "ERROR_ARGUMENT", "DURATION should be between -2147483648 and 2147483647");
     let mut ok = FinishRequest::new(id, 0, 0);
     ok.failed_reason = "r".repeat(255);
     ok.user_phone_inner = Some("nope".into());
@@ -475,6 +477,14 @@ pub fn show_and_hide_active_calls_only<S: CrmStore>(store: S) {
     assert_eq!(portal.events()[0].data["USER_ID"], "1", "default: the call's user");
     portal.clear_events();
     assert!(!portal.engine.show_call("externalCall.unknown.1", None).expect("answered"));
+    // Ids that cannot be users leave the call's own user.
+    assert!(portal.engine.show_call(call.call_id.as_str(), Some(&[0, -3])).expect("shown"));
+    assert_eq!(portal.events()[0].data["USER_ID"], "1");
+    portal.clear_events();
+    let too_many: Vec<i64> = (1..=1001).collect();
+    let refused = portal.engine.show_call(call.call_id.as_str(), Some(&too_many));
+    assert_refused(refused, "ERROR_ARGUMENT", "USER_ID has too many items: at most 1000");
+    assert!(portal.events().is_empty());
     finish_by(&portal, &call, 1, 5);
     portal.clear_events();
     assert!(!portal.engine.show_call(call.call_id.as_str(), None).expect("answered"));

@@ -248,8 +248,16 @@ pub fn lifecycle_never_duplicates_records_or_activities<S: CrmStore>(make: &dyn 
                 }
                 LifecycleOp::Finish(c, duration) => {
                     if let Some(id) = &latest[c] {
+                        let active = portal.active_calls().iter().any(|a| a.call_id.as_str() == id);
                         let request = crate::finish::FinishRequest::new(id.as_str(), 1, duration);
-                        let _ = portal.engine.finish(&crate::Auth::webhook(1), &request);
+                        let finished = portal.engine.finish(&crate::Auth::webhook(1), &request);
+                        prop_assert_eq!(
+                            finished.is_ok(),
+                            active,
+                            "finish of {} (active: {})",
+                            id,
+                            active
+                        );
                     }
                 }
                 LifecycleOp::Show(c) | LifecycleOp::Hide(c) => {

@@ -739,6 +739,18 @@ pub fn transcription_limits_are_checked<S: CrmStore>(store: S) {
         "COST should be a number",
     );
     assert_eq!(statistics(&portal, &call_id).transcript_id, None);
+    let many = vec![said("User", 1, 3, "Hi"); 10_001];
+    assert_refused(
+        portal.engine.attach_transcription(&TranscriptRequest::new(call_id.as_str(), many)),
+        "ERROR_ARGUMENT",
+        "MESSAGES has too many items: at most 10000",
+    );
+    let long = vec![said("Client", 1, 3, &"w".repeat(10_001))];
+    assert_refused(
+        portal.engine.attach_transcription(&TranscriptRequest::new(call_id.as_str(), long)),
+        "ERROR_ARGUMENT",
+        "MESSAGES[0][MESSAGE] is too long: at most 10000 characters",
+    );
     request.cost = 2.0;
     request.cost_currency = "€".repeat(50);
     let id = portal.engine.attach_transcription(&request).expect("at the limit");

@@ -220,7 +220,8 @@ pub fn phone_number_is_stripped_or_refused<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
     let call = portal.registered(&RegisterRequest::incoming(1, "+7 (906) 219-50-47"));
     assert_eq!(portal.active_call(&call).caller_id, "+79062195047");
-    for bad in ["abc", "", "0", "()- "] {
+    // Nothing but separators, or no digit at all, is no number either.
+    for bad in ["abc", "", "0", "()- ", "+", "#", "*,;", "+#*"] {
         assert_refused(
             portal.register(&RegisterRequest::incoming(1, bad)),
             "ERROR_CORE",
