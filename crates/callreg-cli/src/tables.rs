@@ -14,14 +14,27 @@ pub struct Table {
     rows: Vec<Vec<String>>,
 }
 
+/// The text with control characters written as Rust escapes (`\u{1b}`, `\n`).
+fn printable(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect()
+    } else {
+        text.to_string()
+    }
+}
+
 impl Table {
     /// A table with these column headers and no rows.
     pub fn new(headers: &[&'static str]) -> Self {
         Table { headers: headers.to_vec(), rows: Vec::new() }
     }
 
-    /// Adds a row (missing cells are empty, extra cells ignored).
-    pub fn push(&mut self, mut row: Vec<String>) {
+    /// Adds a row (missing cells are empty, extra cells ignored). Control characters in a
+    /// cell are shown escaped, so stored text can never move the terminal's cursor.
+    pub fn push(&mut self, row: Vec<String>) {
+        let mut row: Vec<String> = row.into_iter().map(|cell| printable(&cell)).collect();
         row.resize(self.headers.len(), String::new());
         self.rows.push(row);
     }
@@ -272,6 +285,15 @@ mod tests {
              wide value  x\n\
              й                   last\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let mut table = Table::new(&["A"]);
+        table.push(vec!["x\u{1b}[2Jy\nz".to_string()]);
+        let text = table.render();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("x\\u{1b}[2Jy\\nz"), "{text:?}");
     }
 
     #[test]
