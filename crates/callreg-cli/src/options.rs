@@ -21,8 +21,8 @@ pub const DEFAULT_DB: &str = "callreg.db";
     version,
     about = "Registers telephone calls in a CRM with the rules of Bitrix24's external-telephony REST API",
     after_help = "The portal settings are not stored in the database: pass the same \
-                  --region, --tz, --crm-mode, --permission-check and --dedup-window to every \
-                  command that uses one database."
+                  --region, --tz, --crm-mode, --permission-check, --dedup-window and \
+                  --suffix-digits to every command that uses one database."
 )]
 pub struct Cli {
     /// Where the portal lives and how it is configured.
@@ -57,9 +57,10 @@ pub struct PortalOptions {
     /// Dedup window of calls without EXTERNAL_CALL_ID, in minutes (0 switches it off)
     #[arg(long, value_name = "MINUTES", default_value_t = 30, global = true)]
     pub dedup_window: u32,
-    /// Match numbers by their last N digits (not available in this build: only 0 is accepted)
-    #[arg(long, value_name = "N", global = true)]
-    pub suffix_digits: Option<u32>,
+    /// When a number matches no record exactly, match it by the last N digits of its national
+    /// number (1 to 14, e.g. 10; 0 switches it off, the default)
+    #[arg(long, value_name = "N", default_value_t = 0, global = true)]
+    pub suffix_digits: u32,
 }
 
 /// The commands.
@@ -134,15 +135,19 @@ pub enum StoreChoice {
     Sqlite(PathBuf),
 }
 
-/// A flag value that parses but that this build cannot honour.
+/// Longest suffix `--suffix-digits` accepts: a national number has at most 14 digits (an
+/// E.164 number has 15, the calling code at least one).
+pub const MAX_SUFFIX_DIGITS: u32 = 14;
+
+/// A flag value that parses but cannot be honoured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OptionError {
-    /// `--suffix-digits` with a non-zero value.
+    /// `--suffix-digits` above [`MAX_SUFFIX_DIGITS`].
     #[error(
-        "--suffix-digits {0}: suffix matching is not available in this build (only 0 is accepted)"
+        "--suffix-digits {0}: at most {MAX_SUFFIX_DIGITS} (a national number has no more digits; 0 switches suffix matching off)"
     )]
-    SuffixMatchingUnavailable(u32),
+    SuffixDigitsOutOfRange(u32),
 }
 
 impl PortalOptions {
@@ -159,12 +164,14 @@ impl PortalOptions {
     /// ```
     ///
     /// # Errors
-    /// [`OptionError::SuffixMatchingUnavailable`] for a non-zero `--suffix-digits`: the engine
-    /// has no suffix matching, and silently matching by full numbers instead would surprise.
+    /// [`OptionError::SuffixDigitsOutOfRange`] for `--suffix-digits` above
+    /// [`MAX_SUFFIX_DIGITS`]: no number would ever match, which is surely not what was meant.
     pub fn engine_config(&self) -> Result<EngineConfig, OptionError> {
-        if let Some(digits) = self.suffix_digits.filter(|d| *d != 0) {
-            return Err(OptionError::SuffixMatchingUnavailable(digits));
-        }
+        let suffix_digits = match self.suffix_digits {
+            0 => None,
+            n if n > MAX_SUFFIX_DIGITS => return Err(OptionError::SuffixDigitsOutOfRange(n)),
+            n => u8::try_from(n).ok(),
+        };
         let dedup_window = match self.dedup_window {
             0 => None,
             minutes => Some(chrono::Duration::minutes(i64::from(minutes))),
@@ -178,6 +185,7 @@ impl PortalOptions {
             },
             dedup_window,
             permission_check: self.permission_check == Switch::On,
+            suffix_digits,
             ..EngineConfig::default()
         })
     }
@@ -263,13 +271,23 @@ mod tests {
     }
 
     #[test]
-    fn suffix_matching_is_refused_unless_zero() {
-        let cli = Cli::parse_from(["callreg", "--suffix-digits", "7", "calls"]);
+    fn suffix_digits_switch_tier_three_on() {
+        let config = |args: &[&str]| Cli::parse_from(args).portal.engine_config();
+        assert_eq!(config(&["callreg", "calls"]).unwrap().suffix_digits, None, "off by default");
+        assert_eq!(config(&["callreg", "--suffix-digits", "0", "calls"]).unwrap().suffix_digits, None);
         assert_eq!(
-            cli.portal.engine_config().unwrap_err(),
-            OptionError::SuffixMatchingUnavailable(7)
+            config(&["callreg", "--suffix-digits", "10", "calls"]).unwrap().suffix_digits,
+            Some(10)
         );
-        let cli = Cli::parse_from(["callreg", "--suffix-digits", "0", "calls"]);
-        assert!(cli.portal.engine_config().is_ok());
+        assert_eq!(
+            config(&["callreg", "calls", "--suffix-digits", "14"]).unwrap().suffix_digits,
+            Some(14)
+        );
+        assert_eq!(
+            config(&["callreg", "--suffix-digits", "15", "calls"]).unwrap_err(),
+            OptionError::SuffixDigitsOutOfRange(15)
+        );
+        let error = Cli::try_parse_from(["callreg", "--suffix-digits", "-1", "calls"]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
     }
 }

@@ -356,17 +356,35 @@ fn bad_flag_values_are_refused_before_anything_is_written() {
         (vec!["--permission-check", "sometimes", "exec"], "invalid value 'sometimes'"),
         (vec!["--dedup-window", "soon", "exec"], "invalid value 'soon'"),
         (vec!["--db", "x.db", "--memory", "exec"], "cannot be used with"),
-        (
-            vec!["--suffix-digits", "7", "exec"],
-            "callreg: --suffix-digits 7: suffix matching is not available in this build",
-        ),
+        (vec!["--suffix-digits", "15", "exec"], "callreg: --suffix-digits 15: at most 14"),
+        (vec!["--suffix-digits", "ten", "exec"], "invalid value 'ten'"),
     ] {
         let output = run(dir.path(), &args, input.as_bytes());
         assert_fatal(&output, 2, message);
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "{args:?} wrote a file");
     }
-    let zero = run(dir.path(), &["--memory", "--suffix-digits", "0", "exec"], input.as_bytes());
-    assert!(zero.status.success());
+    for digits in ["0", "10"] {
+        let ok = run(dir.path(), &["--memory", "--suffix-digits", digits, "exec"], input.as_bytes());
+        assert!(ok.status.success(), "--suffix-digits {digits}");
+    }
+}
+
+#[test]
+fn suffix_digits_match_numbers_by_their_last_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests = request(
+        "crm.contact.add",
+        json!({"fields": {"NAME": "Ivan", "PHONE": [{"VALUE": "+7 495 123-45-67"}]}}),
+    ) + &register("9 8 495 123-45-67", "via-outside-line");
+    let entity = |args: &[&str]| {
+        let output = run(dir.path(), args, requests.as_bytes());
+        assert!(output.status.success(), "{}", stderr(&output));
+        answers(&output)[1]["body"]["result"]["CRM_ENTITY_TYPE"].clone()
+    };
+    // Off: the PBX's outside-line prefix hides the number; a lead is created.
+    assert_eq!(entity(&["--memory", "exec"]), json!("LEAD"));
+    // Ten digits: the contact owns it.
+    assert_eq!(entity(&["--memory", "--suffix-digits", "10", "exec"]), json!("CONTACT"));
 }
 
 #[test]

@@ -15,7 +15,8 @@ pub enum CrmMode {
 }
 
 /// The engine's settings. `EngineConfig::default()` is a new portal: region `RU`, UTC,
-/// classic CRM, a 30-minute dedup window, permission checks on, records up to 50 MiB.
+/// classic CRM, a 30-minute dedup window, permission checks on, records up to 50 MiB, no
+/// suffix matching.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Region used to read numbers written without a country code.
@@ -33,6 +34,13 @@ pub struct EngineConfig {
     pub record_max_bytes: usize,
     /// Base of the upload URLs `attachRecord` hands out (e.g. `https://crm.example.com`).
     pub portal_url: String,
+    /// Tier 3 of number matching (matching.md), off (`None`) by default: when tiers 1 and 2
+    /// find no record, a caller whose national number has at least N digits is matched to the
+    /// records with a stored E.164 phone whose national number ends with the same last N
+    /// digits (at most [`MAX_SUFFIX_OWNERS`](crate::matching::MAX_SUFFIX_OWNERS) of them;
+    /// more share the suffix: no match). 10 suits numbering plans of ten-digit national
+    /// numbers (RU, US); fewer digits match more loosely. `Some(0)` is the same as `None`.
+    pub suffix_digits: Option<u8>,
 }
 
 impl Default for EngineConfig {
@@ -45,6 +53,7 @@ impl Default for EngineConfig {
             permission_check: true,
             record_max_bytes: 50 * 1024 * 1024,
             portal_url: "http://localhost".to_string(),
+            suffix_digits: None,
         }
     }
 }

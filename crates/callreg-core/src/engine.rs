@@ -8,7 +8,8 @@ use crate::model::{
     ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
     Source, TelephonyPermission, User,
 };
-use crate::phone::PhoneNormalizer;
+use crate::matching::{CallerKeys, OwnerMatch, find_owners_in_tiers};
+use crate::phone::{PhoneKey, PhoneNormalizer};
 use crate::records::RecordFetcher;
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, EntityRef, EntityType, UserId};
@@ -71,7 +72,74 @@ impl<S: CrmStore> Engine<S> {
         let phones = PhoneNormalizer::new(config.default_region);
         let engine = Engine { store, config, phones, clock, record_fetcher: None };
         engine.seed_new_portal()?;
+        engine.warm_up();
         Ok(engine)
+    }
+
+    /// Runs once, now, what the first registration would otherwise be the first to run: a
+    /// lookup, the store's reads and writes of a registration (in a transaction that is
+    /// rolled back, so nothing is stored), an event's serialization and a `CALL_ID`. The
+    /// first call then costs what the next ones do (the parser's metadata is already loaded
+    /// by the normalizer; this covers the rest: code paths, the store's prepared statements,
+    /// the allocator's first pools). Failures are ignored: the commands report their own.
+    fn warm_up(&self) {
+        let now = self.clock.now();
+        let sample = "+7 495 000-00-00";
+        let _ = self.find_owners_of_number(sample, None);
+        let _ = crate::call_date::parse_call_start_date("2026-03-10T08:00:00+03:00", self.config.time_zone);
+        let _ = crate::types::CallType::parse_loose("2");
+        let _ = crate::phone::strip_letters(sample);
+        let Some(key) = self.phones.key(sample) else { return };
+        let title = self.phones.format_international(&key);
+        let Ok(call_id) = crate::call_id::new_call_id(now) else { return };
+        let Ok(mut tx) = self.store.begin() else { return };
+        let tx = tx.as_mut();
+        let _ = tx.user(UserId(1));
+        let _ = tx.find_users_by_inner_phone(&title);
+        let _ = tx.find_users_by_phone_key(&key);
+        let _ = tx.find_lines_by_key(&key);
+        let _ = tx.find_active_call_by_external_id(None, call_id.as_str());
+        let _ = tx.find_active_calls_by_caller(None, &key.to_storage());
+        let _ = tx.source_exists("CALL");
+        let phones = vec![Phone { value: title.clone(), value_type: "WORK".into(), key: Some(key) }];
+        let lead = Lead {
+            id: 0,
+            title,
+            name: String::new(),
+            status_id: "NEW".into(),
+            source_id: "CALL".into(),
+            source_description: String::new(),
+            assigned_by: UserId(1),
+            phones,
+            created: now,
+            modified: now,
+        };
+        let lead_id = tx.insert_lead(&lead).unwrap_or(0);
+        let call = ActiveCall {
+            call_id: call_id.clone(),
+            app_id: None,
+            user_id: UserId(1),
+            caller_id: sample.into(),
+            caller_key: String::new(),
+            call_type: crate::types::CallType::Incoming,
+            start_date: now,
+            registered_at: now,
+            portal_user_id: None,
+            line_id: None,
+            portal_number: String::new(),
+            external_call_id: Some(call_id.as_str().into()),
+            entities: vec![crate::model::CallEntity {
+                entity: EntityRef::lead(lead_id),
+                primary: true,
+                created: true,
+            }],
+            created_lead: Some(lead_id),
+        };
+        let _ = tx.insert_active_call(&call);
+        let mut data = crate::model::EventData::new();
+        data.insert("CALL_ID".into(), serde_json::Value::String(call_id.as_str().into()));
+        let _ = tx.push_event(crate::model::event_names::CALL_INIT, &data, now);
+        // Dropped without commit: rolled back.
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.
@@ -318,6 +386,58 @@ impl<S: CrmStore> Engine<S> {
             return Ok(Vec::new());
         };
         self.read(|tx| tx.find_entities_by_phone_key(&key))
+    }
+
+    /// Who owns a caller's number, as register finds it: the number (as a PBX sends it)
+    /// read under the default region (tier 1) and, when `line_number` is a number of another
+    /// country, under that country (tier 2), then by its last digits when suffix matching is
+    /// on (tier 3, [`EngineConfig::suffix_digits`]); the records found ranked as register
+    /// ranks them. Reads only.
+    ///
+    /// ```
+    /// # fn demo<S: callreg_core::CrmStore>(engine: &callreg_core::Engine<S>) -> Result<(), callreg_core::CallregError> {
+    /// let owners = engine.find_owners_of_number("8 (495) 123-45-67", None)?;
+    /// if let Some(owner) = owners.primary {
+    ///     println!("{owner} owns the number (found by {:?})", owners.tier);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn find_owners_of_number(
+        &self,
+        raw: &str,
+        line_number: Option<&str>,
+    ) -> Result<OwnerMatch, CallregError> {
+        // Without a line (the common case) there is at most one key: no array of keys.
+        let single;
+        let several;
+        let keys: &[PhoneKey] = match line_number {
+            None => {
+                single = self.phones.key(raw);
+                single.as_slice()
+            }
+            Some(_) => {
+                several = CallerKeys::new(&self.phones, raw, line_number);
+                several.as_slice()
+            }
+        };
+        let mut found = OwnerMatch::default();
+        self.store.read_only(&mut |tx| {
+            found = self.find_owners_in(tx, keys)?;
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// The owners of a caller's keys ([`caller_keys`](crate::matching::caller_keys)) in an
+    /// open transaction, every tier the
+    /// configuration enables.
+    pub(crate) fn find_owners_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        keys: &[PhoneKey],
+    ) -> Result<OwnerMatch, crate::store::StoreError> {
+        let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
+        find_owners_in_tiers(tx, keys, suffix_digits)
     }
 
     /// Every active (registered, unfinished) call.

@@ -1,5 +1,17 @@
 //! Finding the CRM records that own a caller's number, and choosing the primary one
 //! (matching.md §3 and §5; Bitrix's `ActualEntitySelector` ranking).
+//!
+//! The tiers, tried in order until one finds a record:
+//!
+//! 1. the caller's key under the default region (E.164, or the stripped digits of a number
+//!    that is not one) equals a stored phone's key;
+//! 2. when the call came in on a line of another country, the caller's key read in that
+//!    country equals a stored key;
+//! 3. off by default ([`EngineConfig::suffix_digits`](crate::EngineConfig::suffix_digits)):
+//!    the last N digits of the caller's national number equal the last N digits of a stored
+//!    E.164 phone's national number.
+//!
+//! Whatever tier hit, the records found are ranked the same way ([`OwnerMatch`]).
 
 use crate::model::Deal;
 use crate::phone::{PhoneKey, PhoneNormalizer};
@@ -14,18 +26,52 @@ pub fn caller_keys(
     raw: &str,
     line_number: Option<&str>,
 ) -> Vec<PhoneKey> {
-    let mut keys = Vec::with_capacity(2);
-    if let Some(key) = phones.key(raw) {
-        keys.push(key);
+    CallerKeys::new(phones, raw, line_number).as_slice().to_vec()
+}
+
+/// [`caller_keys`] without a heap allocation (lookups are counted in nanoseconds).
+#[derive(Debug)]
+pub(crate) struct CallerKeys {
+    /// The keys, then placeholders (empty `Digits`, which allocate nothing).
+    keys: [PhoneKey; 2],
+    len: usize,
+}
+
+impl CallerKeys {
+    pub(crate) fn new(phones: &PhoneNormalizer, raw: &str, line_number: Option<&str>) -> Self {
+        let placeholder = || PhoneKey::Digits(String::new());
+        let mut keys = CallerKeys { keys: [placeholder(), placeholder()], len: 0 };
+        if let Some(key) = phones.key(raw) {
+            keys.keys[0] = key;
+            keys.len = 1;
+        }
+        if let Some(region) = line_number.and_then(|line| phones.region_of_line(line))
+            && region != phones.default_region()
+            && let Some(key) = phones.key_in_region(raw, region)
+            && !keys.as_slice().contains(&key)
+        {
+            keys.keys[keys.len] = key;
+            keys.len += 1;
+        }
+        keys
     }
-    if let Some(region) = line_number.and_then(|line| phones.region_of_line(line))
-        && region != phones.default_region()
-        && let Some(key) = phones.key_in_region(raw, region)
-        && !keys.contains(&key)
-    {
-        keys.push(key);
+
+    pub(crate) fn as_slice(&self) -> &[PhoneKey] {
+        &self.keys[..self.len]
     }
-    keys
+}
+
+/// Which tier of matching.md found the records of an [`OwnerMatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MatchTier {
+    /// Tier 1: the caller's key under the default region (E.164, or the exact stripped
+    /// digits of a number that is not one).
+    DefaultRegion,
+    /// Tier 2: the caller's E.164 key read in the country of the line the call came in on.
+    LineCountry,
+    /// Tier 3: the last N digits of the national number.
+    NationalSuffix,
 }
 
 /// What a search by number found.
@@ -38,84 +84,205 @@ pub struct OwnerMatch {
     pub bound: Vec<EntityRef>,
     /// Whether the number is on the exclusion list (then nothing matched).
     pub excluded: bool,
+    /// The tier whose search found records (`None` when no tier found any record; a tier
+    /// may find only leads that are no longer in process, and then nothing is bound).
+    pub tier: Option<MatchTier>,
 }
 
-/// Searches the records owning any of `keys` and ranks them.
+/// Tier 3 finds nothing when more records than this share the caller's suffix: such a suffix
+/// identifies nobody, and binding the call to one of them would be a guess.
+pub const MAX_SUFFIX_OWNERS: usize = 16;
+
+/// Searches the records owning any of `keys` (tiers 1 and 2: `keys` as [`caller_keys`] gives
+/// them) and ranks them.
 pub fn find_owners(tx: &mut dyn StoreTx, keys: &[PhoneKey]) -> StoreResult<OwnerMatch> {
+    find_owners_in_tiers(tx, keys, None)
+}
+
+/// [`find_owners`], then tier 3 when `suffix_digits` is set and tiers 1 and 2 found no
+/// record at all: the records with a stored E.164 phone whose national number ends with the
+/// caller's last `suffix_digits` national digits (see [`caller_suffixes`]), when at most
+/// [`MAX_SUFFIX_OWNERS`] records share them. Tier 3 never runs for an excluded number.
+pub fn find_owners_in_tiers(
+    tx: &mut dyn StoreTx,
+    keys: &[PhoneKey],
+    suffix_digits: Option<u8>,
+) -> StoreResult<OwnerMatch> {
     for key in keys {
         if tx.is_excluded(key)? {
             return Ok(OwnerMatch { excluded: true, ..OwnerMatch::default() });
         }
     }
+    let mut tier = None;
     let mut found: Vec<EntityRef> = Vec::new();
-    for key in keys {
-        for entity in tx.find_entities_by_phone_key(key)? {
+    for (index, key) in keys.iter().enumerate() {
+        let hits = tx.find_entities_by_phone_key(key)?;
+        if hits.is_empty() {
+            continue;
+        }
+        tier.get_or_insert(if index == 0 { MatchTier::DefaultRegion } else { MatchTier::LineCountry });
+        if found.is_empty() {
+            found = hits;
+        } else {
+            for entity in hits {
+                if !found.contains(&entity) {
+                    found.push(entity);
+                }
+            }
+        }
+    }
+    if found.is_empty()
+        && let Some(digits) = suffix_digits
+    {
+        found = find_by_suffix(tx, keys, digits)?;
+        if !found.is_empty() {
+            tier = Some(MatchTier::NationalSuffix);
+        }
+    }
+    let mut owners = rank(tx, found)?;
+    owners.tier = tier;
+    Ok(owners)
+}
+
+/// Tier 3's search: every record owning a suffix of the caller's, or nothing when more than
+/// [`MAX_SUFFIX_OWNERS`] do.
+fn find_by_suffix(
+    tx: &mut dyn StoreTx,
+    keys: &[PhoneKey],
+    digits: u8,
+) -> StoreResult<Vec<EntityRef>> {
+    let mut found: Vec<EntityRef> = Vec::new();
+    for suffix in caller_suffixes(keys, digits) {
+        for entity in tx.find_entities_by_national_suffix(&suffix, MAX_SUFFIX_OWNERS + 1)? {
             if !found.contains(&entity) {
                 found.push(entity);
             }
         }
-    }
-    let of_kind = |kind| found.iter().filter(move |e| e.kind == kind).map(|e| e.id);
-    let mut contacts: Vec<u64> = of_kind(EntityType::Contact).collect();
-    let mut companies: Vec<u64> = of_kind(EntityType::Company).collect();
-    contacts.sort_unstable();
-    companies.sort_unstable();
-
-    let mut bound = Vec::new();
-    let primary = if !contacts.is_empty() || !companies.is_empty() {
-        let best_contact = best_client(tx, EntityType::Contact, &contacts)?;
-        let best_company = best_client(tx, EntityType::Company, &companies)?;
-        let primary = best_contact.or(best_company);
-        bound.extend(primary);
-        let others = contacts
-            .iter()
-            .map(|id| EntityRef::contact(*id))
-            .chain(companies.iter().map(|id| EntityRef::company(*id)));
-        for entity in others {
-            if !bound.contains(&entity) {
-                bound.push(entity);
-            }
+        if found.len() > MAX_SUFFIX_OWNERS {
+            return Ok(Vec::new());
         }
-        primary
+    }
+    Ok(found)
+}
+
+/// The caller's national number: the digits after the calling code of an E.164 key, all the
+/// digits of a `Digits` key (a number that did not parse has no known calling code); `None`
+/// for a service code (`*100#`).
+pub fn caller_national_digits(key: &PhoneKey) -> Option<String> {
+    match key {
+        PhoneKey::E164(e) => e.national_number(),
+        PhoneKey::Digits(d) => d.bytes().all(|b| b.is_ascii_digit()).then(|| d.clone()),
+    }
+}
+
+/// The suffixes tier 3 searches for: of each key, the last `digits` digits of its national
+/// number, reversed (the form [`national_suffix_index_key`] is searched by), when the national
+/// number has at least `digits` digits. No suffix for `digits == 0`. Each suffix once.
+pub fn caller_suffixes(keys: &[PhoneKey], digits: u8) -> Vec<String> {
+    let wanted = usize::from(digits);
+    let mut suffixes: Vec<String> = Vec::new();
+    if wanted == 0 {
+        return suffixes;
+    }
+    for national in keys.iter().filter_map(caller_national_digits) {
+        if national.len() < wanted {
+            continue;
+        }
+        let suffix: String = national.chars().rev().take(wanted).collect();
+        if !suffixes.contains(&suffix) {
+            suffixes.push(suffix);
+        }
+    }
+    suffixes
+}
+
+/// What a store indexes a stored phone under for tier 3
+/// ([`StoreTx::find_entities_by_national_suffix`]): the national number of an E.164 key,
+/// reversed (`"7654321594"` for `+74951234567`), so that "ends with these digits" is "starts
+/// with these digits reversed", a range of an ordered index. `None` for a `Digits` key and for
+/// a number without a known calling code: such phones are never found by suffix.
+pub fn national_suffix_index_key(key: &PhoneKey) -> Option<String> {
+    let national = key.as_e164()?.national_number()?;
+    Some(national.chars().rev().collect())
+}
+
+/// Ranks the records found by a search (matching.md §5).
+fn rank(tx: &mut dyn StoreTx, mut found: Vec<EntityRef>) -> StoreResult<OwnerMatch> {
+    if found.is_empty() {
+        return Ok(OwnerMatch::default());
+    }
+    // One contact or company (the common case): it is the primary.
+    if let [only] = found[..]
+        && matches!(only.kind, EntityType::Contact | EntityType::Company)
+    {
+        found.extend(active_deals_of(tx, only)?);
+        return Ok(OwnerMatch { primary: Some(only), bound: found, excluded: false, tier: None });
+    }
+    found.sort_unstable_by_key(|e| (kind_rank(e.kind), e.id));
+    let clients = found.iter().take_while(|e| kind_rank(e.kind) < kind_rank(EntityType::Lead));
+    let contacts = clients.clone().take_while(|e| e.kind == EntityType::Contact).count();
+    let client_count = clients.count();
+    let mut bound = found;
+    let primary = if client_count > 0 {
+        // Contacts, then companies, each by id; leads are not kept when a client matched.
+        bound.truncate(client_count);
+        let best = if contacts > 0 {
+            best_client(tx, &bound[..contacts])?
+        } else {
+            best_client(tx, &bound)?
+        };
+        if let Some(at) = bound.iter().position(|e| *e == best) {
+            bound[..=at].rotate_right(1);
+        }
+        Some(best)
     } else {
-        let mut leads = Vec::new();
-        for id in of_kind(EntityType::Lead) {
-            if let Some(lead) = tx.lead(id)?
+        let mut leads = Vec::with_capacity(bound.len());
+        for entity in &bound {
+            if let Some(lead) = tx.lead(entity.id)?
                 && lead.in_process()
             {
-                leads.push(lead);
+                leads.push((lead.modified, lead.id));
             }
         }
         // Most recently modified first, then the highest id.
-        leads.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.id.cmp(&a.id)));
-        bound.extend(leads.iter().map(|l| EntityRef::lead(l.id)));
+        leads.sort_unstable_by(|a, b| b.cmp(a));
+        bound.clear();
+        bound.extend(leads.iter().map(|&(_, id)| EntityRef::lead(id)));
         bound.first().copied()
     };
     if let Some(owner) = primary {
         bound.extend(active_deals_of(tx, owner)?);
     }
-    Ok(OwnerMatch { primary, bound, excluded: false })
+    Ok(OwnerMatch { primary, bound, excluded: false, tier: None })
 }
 
-/// Among clients of one type: the one with the most recently modified active deal, else the
-/// lowest id. `ids` must be sorted ascending.
-fn best_client(
-    tx: &mut dyn StoreTx,
-    kind: EntityType,
-    ids: &[u64],
-) -> StoreResult<Option<EntityRef>> {
-    let mut best: Option<(DateTime<Utc>, u64)> = None;
-    for &id in ids {
-        let entity = EntityRef { kind, id };
+/// Order of types in a search: contact, company, lead.
+fn kind_rank(kind: EntityType) -> u8 {
+    match kind {
+        EntityType::Contact => 0,
+        EntityType::Company => 1,
+        EntityType::Lead => 2,
+        EntityType::Deal => 3,
+    }
+}
+
+/// Among clients of one type (`candidates` non-empty, ascending ids): the one with the most
+/// recently modified active deal, else the lowest id.
+fn best_client(tx: &mut dyn StoreTx, candidates: &[EntityRef]) -> StoreResult<EntityRef> {
+    let lowest = candidates[0];
+    if candidates.len() == 1 {
+        return Ok(lowest);
+    }
+    let mut best: Option<(DateTime<Utc>, EntityRef)> = None;
+    for &entity in candidates {
         let latest = tx.deals_of(entity)?.iter().filter(|d| d.active()).map(|d| d.modified).max();
         if let Some(modified) = latest
             && best.is_none_or(|(m, _)| modified > m)
         {
-            best = Some((modified, id));
+            best = Some((modified, entity));
         }
     }
-    let id = best.map(|(_, id)| id).or_else(|| ids.first().copied());
-    Ok(id.map(|id| EntityRef { kind, id }))
+    Ok(best.map_or(lowest, |(_, entity)| entity))
 }
 
 /// The active deals of a contact or company, most recently modified first.
@@ -126,4 +293,38 @@ pub fn active_deals_of(tx: &mut dyn StoreTx, owner: EntityRef) -> StoreResult<Ve
     let mut deals: Vec<Deal> = tx.deals_of(owner)?.into_iter().filter(Deal::active).collect();
     deals.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.id.cmp(&a.id)));
     Ok(deals.iter().map(|d| EntityRef::deal(d.id)).collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::phone::E164;
+
+    fn e164(digits: &str) -> PhoneKey {
+        PhoneKey::E164(E164::from_digits(digits).expect("valid"))
+    }
+
+    #[test]
+    fn index_key_is_the_reversed_national_number() {
+        assert_eq!(national_suffix_index_key(&e164("74951234567")).as_deref(), Some("7654321594"));
+        assert_eq!(national_suffix_index_key(&e164("49301234567")).as_deref(), Some("765432103"));
+        assert_eq!(national_suffix_index_key(&PhoneKey::Digits("112".into())), None);
+        assert_eq!(national_suffix_index_key(&e164("80012345678")), None, "no calling code");
+    }
+
+    #[test]
+    fn caller_suffixes_need_enough_digits() {
+        let keys = [e164("74951234567"), PhoneKey::Digits("0074951234567".into())];
+        assert_eq!(caller_suffixes(&keys, 7), vec!["7654321".to_string()]);
+        assert_eq!(caller_suffixes(&keys, 10), vec!["7654321594".to_string()]);
+        assert_eq!(
+            caller_suffixes(&keys, 11),
+            vec!["76543215947".to_string()],
+            "only the digits key is long enough"
+        );
+        assert!(caller_suffixes(&keys, 0).is_empty());
+        assert!(caller_suffixes(&[PhoneKey::Digits("*100".into())], 2).is_empty());
+        assert!(caller_suffixes(&[PhoneKey::Digits("112".into())], 4).is_empty());
+    }
 }

@@ -71,13 +71,25 @@ pub trait CrmStore: Send + Sync {
     /// Begins a serializable read-write transaction, waiting (within the adapter's busy
     /// timeout) for the current writer to finish.
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
+
+    /// Runs `read` in a transaction that is never committed: what it reads is one consistent
+    /// state of the store, anything it writes is discarded. For lookups, which take
+    /// nanoseconds: an adapter may use a cheaper transaction than [`begin`](Self::begin)'s
+    /// (no heap allocation, no write lock). The default is `begin`, then a rollback.
+    fn read_only(
+        &self,
+        read: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin()?;
+        read(tx.as_mut())
+    }
 }
 
 /// One open transaction. Dropping it without [`commit`](StoreTx::commit) rolls back.
 ///
 /// Insert methods ignore the `id` field of the record given and return the id the store
-/// assigned: the next integer after the highest ever assigned for that kind of record
-/// (ids start at 1 and are never reused).
+/// assigned: the next integer after the highest ever committed for that kind of record
+/// (ids start at 1; an id is never reused once committed).
 pub trait StoreTx {
     /// Makes every write of the transaction durable and visible, all at once.
     fn commit(self: Box<Self>) -> StoreResult<()>;
@@ -91,8 +103,8 @@ pub trait StoreTx {
 
     // ---- users -----------------------------------------------------------------------
 
-    /// Stores a new user. The id is assigned by the store unless `user.id` is non-zero and
-    /// free, in which case it is kept (a new portal's administrator is user 1).
+    /// Stores a new user. A zero `user.id` gets the next id; a non-zero one is kept (a new
+    /// portal's administrator is user 1), and is a `Constraint` error when already taken.
     fn insert_user(&mut self, user: &User) -> StoreResult<UserId>;
     /// The user with this id.
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>>;
@@ -124,6 +136,25 @@ pub trait StoreTx {
     /// Every contact, company and lead having a phone of this key, each once, ordered by
     /// type (contact, company, lead) then id.
     fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>>;
+    /// Tier 3 of matching.md: every contact, company and lead having a phone with an E.164
+    /// key whose national number ends with a suffix, the suffix given **reversed**.
+    ///
+    /// A phone is indexed under
+    /// [`national_suffix_index_key`](crate::matching::national_suffix_index_key) of its key
+    /// (its national number reversed; phones with a `Digits` key are not indexed), and matches
+    /// when that text starts with `reversed_suffix`: `"7654321"` finds `+7 495 123-45-67`
+    /// (`"7654321594"`) and `+49 30 1234567` (`"765432103"`).
+    ///
+    /// Each record once, ordered by type (contact, company, lead) then id. At most `limit`
+    /// records: when more match, `limit` of them, which ones unspecified (the engine asks
+    /// for one more than it accepts and treats a longer answer as ambiguous). Answered from an
+    /// ordered index of the reversed national numbers, as a range of it that is left as soon
+    /// as `limit` records were seen, never by scanning the phones.
+    fn find_entities_by_national_suffix(
+        &mut self,
+        reversed_suffix: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<EntityRef>>;
     /// The deals whose `CONTACT_ID` (for a contact) or `COMPANY_ID` (for a company) is this
     /// record, lowest id first. Empty for other types.
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>>;

@@ -1,5 +1,9 @@
-//! An in-memory [`CrmStore`]: every record in hash maps and B-trees, every lookup an index
-//! probe, one lock per store.
+//! An in-memory [`CrmStore`]: every record in hash maps, B-trees and vectors, every lookup
+//! an index probe, one lock per store.
+//!
+//! Contacts, companies and leads are kept compact (module `rows`) and their phones indexed
+//! by key and by reversed national number (module `phone_index`): a million contacts with a
+//! phone each take about 250 bytes apiece, and finding a number's owners is one hash probe.
 //!
 //! Write transactions are serialized by a mutex held for the transaction's whole life, which
 //! is what makes the engine's read-then-write commands race-free. Atomicity comes from an undo
@@ -17,7 +21,17 @@
 //! assert!(call.created_lead.is_some());
 //! ```
 
+mod active;
+mod events;
+mod phone_index;
+mod rows;
+
+use crate::active::ActiveCalls;
+use crate::events::{EventLog, EventNames, StoredEvent};
+use crate::phone_index::{PackedRef, PhoneIndex};
+use crate::rows::{CompanyRow, ContactRow, LeadRow, Row, Rows, ValueTypes, phone_keys};
 use callreg_core::auth::AppId;
+use callreg_core::matching::national_suffix_index_key;
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
     MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
@@ -26,7 +40,8 @@ use callreg_core::phone::PhoneKey;
 use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
@@ -50,6 +65,16 @@ impl CrmStore for MemoryStore {
         let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(Box::new(MemoryTx { state, undo: Vec::new() }))
     }
+
+    fn read_only(
+        &self,
+        read: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        // As `begin`, without the box: the transaction lives on the stack.
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tx = MemoryTx { state, undo: Vec::new() };
+        read(&mut tx)
+    }
 }
 
 type AppKey = Option<AppId>;
@@ -62,15 +87,13 @@ struct State {
     last_user: u64,
     users_by_inner: HashMap<String, BTreeSet<u64>>,
     users_by_phone: HashMap<PhoneKey, BTreeSet<u64>>,
-    contacts: BTreeMap<u64, Contact>,
-    last_contact: u64,
-    companies: BTreeMap<u64, Company>,
-    last_company: u64,
-    leads: BTreeMap<u64, Lead>,
-    last_lead: u64,
+    contacts: Rows<ContactRow>,
+    companies: Rows<CompanyRow>,
+    leads: Rows<LeadRow>,
+    value_types: ValueTypes,
     deals: BTreeMap<u64, Deal>,
     last_deal: u64,
-    entities_by_phone: HashMap<PhoneKey, BTreeSet<EntityRef>>,
+    phones: PhoneIndex,
     deals_by_owner: HashMap<EntityRef, BTreeSet<u64>>,
     sources: BTreeMap<String, Source>,
     exclusions: HashSet<PhoneKey>,
@@ -78,10 +101,12 @@ struct State {
     last_line: u64,
     lines_by_number: HashMap<(AppKey, String), u64>,
     lines_by_key: HashMap<PhoneKey, BTreeSet<u64>>,
-    active_calls: HashMap<CallId, ActiveCall>,
-    active_by_external_id: HashMap<(AppKey, String), CallId>,
-    active_by_caller: HashMap<(AppKey, String), Vec<CallId>>,
-    events: BTreeMap<u64, OutboxEvent>,
+    active_calls: ActiveCalls,
+    events: EventLog,
+    /// The names events were pushed with (a handful), each kept once.
+    event_names: EventNames,
+    /// Where event data is serialized before it is stored at its exact size.
+    json_scratch: Vec<u8>,
     last_event: u64,
     call_records: BTreeMap<u64, CallRecord>,
     last_call_record: u64,
@@ -103,7 +128,32 @@ type Table<V> = fn(&mut State) -> &mut BTreeMap<u64, V>;
 /// Selects the last id assigned in a table.
 type LastId = fn(&mut State) -> &mut u64;
 
-type Undo = Box<dyn FnOnce(&mut State) + Send>;
+/// The inverse of one write. The writes of every registration have a variant of their own
+/// (no allocation); the rest are closures.
+enum Undo {
+    /// Removes the last outbox event and sets the last event id back to `before`.
+    PushEvent { before: u64 },
+    /// Takes back an inserted active call.
+    InsertActiveCall(u64),
+    /// Puts a deleted active call back.
+    DeleteActiveCall(active::Deleted),
+    /// Anything else.
+    Closure(Box<dyn FnOnce(&mut State) + Send>),
+}
+
+impl Undo {
+    fn apply(self, state: &mut State) {
+        match self {
+            Undo::PushEvent { before } => {
+                state.events.undo_push();
+                state.last_event = before;
+            }
+            Undo::InsertActiveCall(handle) => state.active_calls.undo_insert(handle),
+            Undo::DeleteActiveCall(deleted) => state.active_calls.undo_delete(deleted),
+            Undo::Closure(undo) => undo(state),
+        }
+    }
+}
 
 struct MemoryTx<'a> {
     state: MutexGuard<'a, State>,
@@ -113,7 +163,7 @@ struct MemoryTx<'a> {
 impl Drop for MemoryTx<'_> {
     fn drop(&mut self) {
         while let Some(undo) = self.undo.pop() {
-            undo(&mut self.state);
+            undo.apply(&mut self.state);
         }
     }
 }
@@ -137,7 +187,7 @@ fn index_remove<K: Hash + Eq, V: Ord>(index: &mut HashMap<K, BTreeSet<V>>, key: 
     }
 }
 
-fn phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
+fn user_phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
     let mut keys: Vec<PhoneKey> = phones.iter().filter_map(|p| p.key.clone()).collect();
     keys.sort();
     keys.dedup();
@@ -146,7 +196,7 @@ fn phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
 
 impl MemoryTx<'_> {
     fn on_rollback(&mut self, undo: impl FnOnce(&mut State) + Send + 'static) {
-        self.undo.push(Box::new(undo));
+        self.undo.push(Undo::Closure(Box::new(undo)));
     }
 
     /// Inserts a row under the next id of its table.
@@ -189,23 +239,64 @@ impl MemoryTx<'_> {
         Some(copy)
     }
 
-    /// Indexes a CRM record's phones and registers the undo of the whole insert.
-    fn index_entity_phones(&mut self, entity: EntityRef, phones: &[Phone]) {
-        let keys = phone_keys(phones);
-        for key in &keys {
-            index_insert(&mut self.state.entities_by_phone, key.clone(), entity);
+    /// Stores a contact, company or lead in its rows, indexes its phones, and registers the
+    /// undo of both.
+    fn insert_crm_row<R: Row + Send + 'static>(
+        &mut self,
+        rows: fn(&mut State) -> &mut Rows<R>,
+        entity: fn(u64) -> EntityRef,
+        row: R,
+    ) -> StoreResult<u64> {
+        let keys = phone_keys(&row);
+        let id = rows(&mut self.state).push(row);
+        let Some(owner) = PackedRef::new(entity(id)) else {
+            rows(&mut self.state).pop();
+            return Err(constraint(format!("{} is out of this store's range", entity(id))));
+        };
+        let indexed: Vec<(PhoneKey, Option<String>)> = keys
+            .into_iter()
+            .map(|key| {
+                let reversed = national_suffix_index_key(&key);
+                (key, reversed)
+            })
+            .collect();
+        for (key, reversed) in &indexed {
+            self.state.phones.insert(key, reversed.as_deref(), owner);
         }
         self.on_rollback(move |s| {
-            for key in &keys {
-                index_remove(&mut s.entities_by_phone, key, &entity);
+            for (key, reversed) in &indexed {
+                s.phones.remove(key, reversed.as_deref(), owner);
+            }
+            rows(s).pop();
+        });
+        Ok(id)
+    }
+
+    /// Sets a contact's, company's or lead's responsible user; `false` when there is none.
+    fn reassign_row<R: Row + Send + 'static>(
+        &mut self,
+        rows: fn(&mut State) -> &mut Rows<R>,
+        id: u64,
+        user: UserId,
+        modified: DateTime<Utc>,
+    ) -> bool {
+        let Some(row) = rows(&mut self.state).get_mut(id) else {
+            return false;
+        };
+        let (old_user, old_modified) = row.reassign(user, modified);
+        self.on_rollback(move |s| {
+            if let Some(row) = rows(s).get_mut(id) {
+                row.reassign(old_user, old_modified);
             }
         });
+        true
     }
 }
 
 impl StoreTx for MemoryTx<'_> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
         self.undo.clear();
+        self.state.events.compact();
         Ok(())
     }
 
@@ -240,7 +331,7 @@ impl StoreTx for MemoryTx<'_> {
         let mut record = user.clone();
         record.id = UserId(id);
         let inner = record.inner_phone.clone();
-        let keys = phone_keys(&record.phones);
+        let keys = user_phone_keys(&record.phones);
         if let Some(inner) = &inner {
             index_insert(&mut self.state.users_by_inner, inner.clone(), id);
         }
@@ -285,33 +376,18 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
-        let record = contact.clone();
-        let id = self.insert_row(
-            |s| &mut s.contacts,
-            |s| &mut s.last_contact,
-            |id| Contact { id, ..record },
-        );
-        self.index_entity_phones(EntityRef::contact(id), &contact.phones);
-        Ok(id)
+        let row = ContactRow::new(contact, &mut self.state.value_types);
+        self.insert_crm_row(|s| &mut s.contacts, EntityRef::contact, row)
     }
 
     fn insert_company(&mut self, company: &Company) -> StoreResult<u64> {
-        let record = company.clone();
-        let id = self.insert_row(
-            |s| &mut s.companies,
-            |s| &mut s.last_company,
-            |id| Company { id, ..record },
-        );
-        self.index_entity_phones(EntityRef::company(id), &company.phones);
-        Ok(id)
+        let row = CompanyRow::new(company, &mut self.state.value_types);
+        self.insert_crm_row(|s| &mut s.companies, EntityRef::company, row)
     }
 
     fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64> {
-        let record = lead.clone();
-        let id =
-            self.insert_row(|s| &mut s.leads, |s| &mut s.last_lead, |id| Lead { id, ..record });
-        self.index_entity_phones(EntityRef::lead(id), &lead.phones);
-        Ok(id)
+        let row = LeadRow::new(lead, &mut self.state.value_types);
+        self.insert_crm_row(|s| &mut s.leads, EntityRef::lead, row)
     }
 
     fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64> {
@@ -336,15 +412,18 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn contact(&mut self, id: u64) -> StoreResult<Option<Contact>> {
-        Ok(self.state.contacts.get(&id).cloned())
+        let s = &self.state;
+        Ok(s.contacts.get(id).map(|row| row.to_model(id, &s.value_types)))
     }
 
     fn company(&mut self, id: u64) -> StoreResult<Option<Company>> {
-        Ok(self.state.companies.get(&id).cloned())
+        let s = &self.state;
+        Ok(s.companies.get(id).map(|row| row.to_model(id, &s.value_types)))
     }
 
     fn lead(&mut self, id: u64) -> StoreResult<Option<Lead>> {
-        Ok(self.state.leads.get(&id).cloned())
+        let s = &self.state;
+        Ok(s.leads.get(id).map(|row| row.to_model(id, &s.value_types)))
     }
 
     fn deal(&mut self, id: u64) -> StoreResult<Option<Deal>> {
@@ -352,10 +431,15 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
-        let mut found: Vec<EntityRef> =
-            self.state.entities_by_phone.get(key).into_iter().flatten().copied().collect();
-        found.sort_by_key(|e| (type_rank(e.kind), e.id));
-        Ok(found)
+        Ok(self.state.phones.find(key))
+    }
+
+    fn find_entities_by_national_suffix(
+        &mut self,
+        reversed_suffix: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<EntityRef>> {
+        Ok(self.state.phones.find_by_suffix(reversed_suffix, limit))
     }
 
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
@@ -372,9 +456,9 @@ impl StoreTx for MemoryTx<'_> {
     fn list_entities(&mut self, kind: EntityType) -> StoreResult<Vec<u64>> {
         let s = &self.state;
         Ok(match kind {
-            EntityType::Contact => s.contacts.keys().copied().collect(),
-            EntityType::Company => s.companies.keys().copied().collect(),
-            EntityType::Lead => s.leads.keys().copied().collect(),
+            EntityType::Contact => s.contacts.ids(),
+            EntityType::Company => s.companies.ids(),
+            EntityType::Lead => s.leads.ids(),
             EntityType::Deal => s.deals.keys().copied().collect(),
         })
     }
@@ -386,22 +470,19 @@ impl StoreTx for MemoryTx<'_> {
         modified: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let id = entity.id;
-        macro_rules! reassign {
-            ($table:ident) => {{
-                let Some(mut record) = self.state.$table.get(&id).cloned() else {
+        Ok(match entity.kind {
+            EntityType::Contact => self.reassign_row(|s| &mut s.contacts, id, user, modified),
+            EntityType::Company => self.reassign_row(|s| &mut s.companies, id, user, modified),
+            EntityType::Lead => self.reassign_row(|s| &mut s.leads, id, user, modified),
+            EntityType::Deal => {
+                let Some(mut record) = self.state.deals.get(&id).cloned() else {
                     return Ok(false);
                 };
                 record.assigned_by = user;
                 record.modified = modified;
-                Ok(self.replace_row(|s| &mut s.$table, id, record))
-            }};
-        }
-        match entity.kind {
-            EntityType::Contact => reassign!(contacts),
-            EntityType::Company => reassign!(companies),
-            EntityType::Lead => reassign!(leads),
-            EntityType::Deal => reassign!(deals),
-        }
+                self.replace_row(|s| &mut s.deals, id, record)
+            }
+        })
     }
 
     fn upsert_source(&mut self, source: &Source) -> StoreResult<()> {
@@ -514,37 +595,19 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
-        if self.state.active_calls.contains_key(&call.call_id) {
+        let calls = &mut self.state.active_calls;
+        if calls.contains(&call.call_id) {
             return Err(constraint(format!("call {} already exists", call.call_id)));
         }
-        let external_key = call.external_call_id.clone().map(|ext| (call.app_id.clone(), ext));
-        if let Some(key) = &external_key
-            && self.state.active_by_external_id.contains_key(key)
+        if let Some(external) = &call.external_call_id
+            && calls.by_external_id(call.app_id.as_ref(), external).is_some()
         {
             return Err(constraint(format!(
-                "an active call already has EXTERNAL_CALL_ID {}",
-                key.1
+                "an active call already has EXTERNAL_CALL_ID {external}"
             )));
         }
-        let caller = (call.app_id.clone(), call.caller_key.clone());
-        let call_id = call.call_id.clone();
-        self.state.active_calls.insert(call_id.clone(), call.clone());
-        if let Some(key) = &external_key {
-            self.state.active_by_external_id.insert(key.clone(), call_id.clone());
-        }
-        self.state.active_by_caller.entry(caller.clone()).or_default().push(call_id.clone());
-        self.on_rollback(move |s| {
-            s.active_calls.remove(&call_id);
-            if let Some(key) = &external_key {
-                s.active_by_external_id.remove(key);
-            }
-            if let Some(ids) = s.active_by_caller.get_mut(&caller) {
-                ids.retain(|id| *id != call_id);
-                if ids.is_empty() {
-                    s.active_by_caller.remove(&caller);
-                }
-            }
-        });
+        let handle = calls.insert(call);
+        self.undo.push(Undo::InsertActiveCall(handle));
         Ok(())
     }
 
@@ -557,9 +620,7 @@ impl StoreTx for MemoryTx<'_> {
         app: Option<&AppId>,
         external_call_id: &str,
     ) -> StoreResult<Option<ActiveCall>> {
-        let id =
-            self.state.active_by_external_id.get(&(app.cloned(), external_call_id.to_string()));
-        Ok(id.and_then(|id| self.state.active_calls.get(id)).cloned())
+        Ok(self.state.active_calls.by_external_id(app, external_call_id).cloned())
     }
 
     fn find_active_calls_by_caller(
@@ -567,13 +628,11 @@ impl StoreTx for MemoryTx<'_> {
         app: Option<&AppId>,
         caller_key: &str,
     ) -> StoreResult<Vec<ActiveCall>> {
-        let state = &self.state;
-        let ids = state.active_by_caller.get(&(app.cloned(), caller_key.to_string()));
-        Ok(ids.into_iter().flatten().filter_map(|id| state.active_calls.get(id).cloned()).collect())
+        Ok(self.state.active_calls.by_caller(app, caller_key).cloned().collect())
     }
 
     fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>> {
-        let mut calls: Vec<ActiveCall> = self.state.active_calls.values().cloned().collect();
+        let mut calls: Vec<ActiveCall> = self.state.active_calls.all().cloned().collect();
         calls.sort_by(|a, b| {
             a.registered_at.cmp(&b.registered_at).then_with(|| a.call_id.cmp(&b.call_id))
         });
@@ -581,35 +640,10 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
-        let Some(call) = self.state.active_calls.remove(call_id) else {
+        let Some(deleted) = self.state.active_calls.delete(call_id) else {
             return Ok(false);
         };
-        let external_key = call.external_call_id.clone().map(|ext| (call.app_id.clone(), ext));
-        if let Some(key) = &external_key {
-            self.state.active_by_external_id.remove(key);
-        }
-        let caller = (call.app_id.clone(), call.caller_key.clone());
-        let mut position = None;
-        if let Some(ids) = self.state.active_by_caller.get_mut(&caller) {
-            position = ids.iter().position(|id| id == call_id);
-            if let Some(at) = position {
-                ids.remove(at);
-            }
-            if ids.is_empty() {
-                self.state.active_by_caller.remove(&caller);
-            }
-        }
-        self.on_rollback(move |s| {
-            let id = call.call_id.clone();
-            if let Some(key) = external_key {
-                s.active_by_external_id.insert(key, id.clone());
-            }
-            if let Some(at) = position {
-                let ids = s.active_by_caller.entry(caller).or_default();
-                ids.insert(at.min(ids.len()), id.clone());
-            }
-            s.active_calls.insert(id, call);
-        });
+        self.undo.push(Undo::DeleteActiveCall(deleted));
         Ok(true)
     }
 
@@ -757,46 +791,60 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64> {
-        let (name, data) = (name.to_string(), data.clone());
-        Ok(self.insert_row(
-            |s| &mut s.events,
-            |s| &mut s.last_event,
-            |id| OutboxEvent { id, name, data, created_at: at, process_id: None },
-        ))
+        let state = &mut *self.state;
+        state.json_scratch.clear();
+        serde_json::to_writer(&mut state.json_scratch, data)
+            .map_err(|e| StoreError::Other(Box::new(e)))?;
+        let event = StoredEvent {
+            name: state.event_names.intern(name),
+            data: state.json_scratch.as_slice().into(),
+            created_at: at,
+            process_id: None,
+        };
+        let before = state.last_event;
+        let id = before + 1;
+        state.last_event = id;
+        state.events.push(id, event);
+        self.undo.push(Undo::PushEvent { before });
+        Ok(id)
     }
 
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
-        let unclaimed = self.state.events.values().filter(|e| e.process_id.is_none());
-        Ok(unclaimed.take(limit).cloned().collect())
+        let unclaimed = self.state.events.iter().filter(|(_, e)| e.process_id.is_none());
+        unclaimed.take(limit).map(|(id, e)| e.to_model(id)).collect()
     }
 
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
-        for id in ids {
-            if let Some(mut event) = self.state.events.get(id).cloned() {
-                event.process_id = Some(process_id.to_string());
-                self.replace_row(|s| &mut s.events, *id, event);
+        for &id in ids {
+            if let Some(event) = self.state.events.get_mut(id) {
+                let old = event.process_id.replace(process_id.into());
+                self.on_rollback(move |s| {
+                    if let Some(event) = s.events.get_mut(id) {
+                        event.process_id = old;
+                    }
+                });
             }
         }
         Ok(())
     }
 
     fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>> {
-        let claimed =
-            self.state.events.values().filter(|e| e.process_id.as_deref() == Some(process_id));
-        Ok(claimed.cloned().collect())
+        let claimed = self
+            .state
+            .events
+            .iter()
+            .filter(|(_, e)| e.process_id.as_deref() == Some(process_id));
+        claimed.map(|(id, e)| e.to_model(id)).collect()
     }
 
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
-        Ok(ids.iter().filter(|id| self.remove_row(|s| &mut s.events, **id).is_some()).count())
-    }
-}
-
-/// Order of types in `find_entities_by_phone_key`: contact, company, lead.
-fn type_rank(kind: EntityType) -> u8 {
-    match kind {
-        EntityType::Contact => 0,
-        EntityType::Company => 1,
-        EntityType::Lead => 2,
-        EntityType::Deal => 3,
+        let mut removed = 0;
+        for &id in ids {
+            if let Some(event) = self.state.events.remove(id) {
+                removed += 1;
+                self.on_rollback(move |s| s.events.restore(id, event));
+            }
+        }
+        Ok(removed)
     }
 }

@@ -70,6 +70,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+/// The page cache of the connection, in KiB (SQLite's default is 2 MiB): enough for the
+/// phone indexes of a million phones, so that lookups stay in memory as the CRM grows.
+pub const PAGE_CACHE_KIB: i64 = 64 * 1024;
+
 /// How long SQLite itself waits for another connection's lock before reporting busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many more times `BEGIN IMMEDIATE` is tried after SQLite reported busy.
@@ -152,6 +156,21 @@ impl CrmStore for SqliteStore {
         begin_immediate(&conn)?;
         Ok(Box::new(SqliteTx::new(conn)))
     }
+
+    fn read_only(
+        &self,
+        read: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let conn = self.lock();
+        if !conn.is_autocommit() {
+            run(&conn, "ROLLBACK").map_err(SqliteError::from)?;
+        }
+        // A deferred transaction: a read snapshot, without the file's write lock (readers do
+        // not wait for writers in WAL mode). Rolled back when the transaction drops.
+        run(&conn, "BEGIN").map_err(SqliteError::from)?;
+        let mut tx = SqliteTx::new(conn);
+        read(&mut tx)
+    }
 }
 
 /// Opens and prepares a file database: refuses a newer schema before anything is written,
@@ -181,6 +200,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     let setup = || -> Result<(), SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         // Query-planner stability: a cached statement keeps its plan instead of being
         // re-prepared when SQLite's statistics suggest another one for new parameters.

@@ -1,12 +1,26 @@
 //! The schema: numbered migrations, applied in order, the version kept in `PRAGMA user_version`.
 
-use crate::error::Result;
+use crate::error::{Result, SqliteError};
+use callreg_core::matching::national_suffix_index_key;
+use callreg_core::phone::PhoneKey;
 use callreg_core::store::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
+
+/// One step of the schema: a SQL file, and the code that fills in what SQL cannot compute.
+struct Migration {
+    sql: &'static str,
+    backfill: Option<fn(&Connection) -> Result<()>>,
+}
 
 /// Every migration, in order: migration `i` (from 0) brings the schema to version `i + 1`.
 /// A migration is never edited once released; a change of schema is a new file.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[Migration] = &[
+    Migration { sql: include_str!("../migrations/0001_initial.sql"), backfill: None },
+    Migration {
+        sql: include_str!("../migrations/0002_national_suffix.sql"),
+        backfill: Some(fill_national_rev),
+    },
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -30,8 +44,36 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
     for (index, migration) in MIGRATIONS.iter().enumerate() {
         let version = index as i64 + 1;
         if version > from {
-            conn.execute_batch(migration)?;
+            conn.execute_batch(migration.sql)?;
+            if let Some(backfill) = migration.backfill {
+                backfill(conn)?;
+            }
             conn.pragma_update(None, "user_version", version)?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 2: `crm_phone.national_rev` of the phones written before it existed.
+fn fill_national_rev(conn: &Connection) -> Result<()> {
+    let mut select = conn.prepare(
+        "SELECT entity_type, entity_id, position, key FROM crm_phone \
+         WHERE key IS NOT NULL AND national_rev IS NULL",
+    )?;
+    let rows = select
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(i64, i64, i64, String)>>>()?;
+    let mut update = conn.prepare(
+        "UPDATE crm_phone SET national_rev = ?4 \
+         WHERE entity_type = ?1 AND entity_id = ?2 AND position = ?3",
+    )?;
+    for (entity_type, entity_id, position, key) in rows {
+        let key = PhoneKey::from_storage(&key)
+            .ok_or_else(|| SqliteError::decode("phone key", key.as_str()))?;
+        if let Some(reversed) = national_suffix_index_key(&key) {
+            update.execute(params![entity_type, entity_id, position, reversed])?;
         }
     }
     Ok(())

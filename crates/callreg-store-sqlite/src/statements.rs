@@ -42,7 +42,7 @@ pub(crate) const INSERT_LEAD: &str = "INSERT INTO lead (title, name, status_id, 
 pub(crate) const INSERT_DEAL: &str = "INSERT INTO deal (title, contact_id, company_id, \
      stage_id, assigned_by, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const INSERT_CRM_PHONE: &str = "INSERT INTO crm_phone (entity_type, entity_id, \
-     position, value, value_type, key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+     position, value, value_type, key, national_rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const SELECT_CONTACT: &str = "SELECT id, name, last_name, company_id, assigned_by, \
      created, modified FROM contact WHERE id = ?1";
 pub(crate) const SELECT_COMPANY: &str =
@@ -57,6 +57,11 @@ pub(crate) const SELECT_CRM_PHONES: &str = "SELECT value, value_type, key FROM c
 pub(crate) const FIND_ENTITIES_BY_PHONE_KEY: &str = "SELECT DISTINCT entity_type, entity_id \
      FROM crm_phone WHERE key = ?1 \
      ORDER BY CASE entity_type WHEN 3 THEN 0 WHEN 4 THEN 1 ELSE 2 END, entity_id";
+/// Tier 3: the records with a phone whose reversed national number starts with `?1`
+/// (`?2` is `?1` followed by `:`, the character after `9`), at most `?3` of them: a range of
+/// `crm_phone_by_national_rev` left after `?3` distinct records (ordered by the caller).
+pub(crate) const FIND_ENTITIES_BY_NATIONAL_SUFFIX: &str = "SELECT DISTINCT entity_type, \
+     entity_id FROM crm_phone WHERE national_rev >= ?1 AND national_rev < ?2 LIMIT ?3";
 pub(crate) const DEALS_OF_CONTACT: &str = "SELECT id, title, contact_id, company_id, stage_id, \
      assigned_by, created, modified FROM deal WHERE contact_id = ?1 ORDER BY id";
 pub(crate) const DEALS_OF_COMPANY: &str = "SELECT id, title, contact_id, company_id, stage_id, \
@@ -251,6 +256,7 @@ pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_DEAL,
     SELECT_CRM_PHONES,
     FIND_ENTITIES_BY_PHONE_KEY,
+    FIND_ENTITIES_BY_NATIONAL_SUFFIX,
     DEALS_OF_CONTACT,
     DEALS_OF_COMPANY,
     SOURCE_EXISTS,

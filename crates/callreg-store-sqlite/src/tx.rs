@@ -14,6 +14,7 @@ use callreg_core::model::{
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
     Transcript, User,
 };
+use callreg_core::matching::national_suffix_index_key;
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{StoreResult, StoreTx};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
@@ -167,6 +168,7 @@ impl<'a> SqliteTx<'a> {
                     phone.value,
                     phone.value_type,
                     optional_key_to_sql(phone.key.as_ref())?,
+                    phone.key.as_ref().and_then(national_suffix_index_key),
                 ],
             )?;
         }
@@ -703,6 +705,22 @@ impl StoreTx for SqliteTx<'_> {
             .all(sql::FIND_ENTITIES_BY_PHONE_KEY, [key.to_storage()], |row| rows::entity(row, 0))?)
     }
 
+    fn find_entities_by_national_suffix(
+        &mut self,
+        reversed_suffix: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<EntityRef>> {
+        let upper = format!("{reversed_suffix}:");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut found = self.all(
+            sql::FIND_ENTITIES_BY_NATIONAL_SUFFIX,
+            params![reversed_suffix, upper, limit],
+            |row| rows::entity(row, 0),
+        )?;
+        found.sort_unstable_by_key(|e| (kind_rank(e.kind), e.id));
+        Ok(found)
+    }
+
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
         Ok(SqliteTx::deals_of(self, owner)?)
     }
@@ -907,5 +925,15 @@ impl StoreTx for SqliteTx<'_> {
 
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
         Ok(SqliteTx::delete_events(self, ids)?)
+    }
+}
+
+/// Order of types in the answers of searches by number: contact, company, lead.
+fn kind_rank(kind: EntityType) -> u8 {
+    match kind {
+        EntityType::Contact => 0,
+        EntityType::Company => 1,
+        EntityType::Lead => 2,
+        EntityType::Deal => 3,
     }
 }

@@ -183,7 +183,9 @@ fn start_time() -> chrono::DateTime<Utc> {
 impl<S: CrmStore> Side<S> {
     fn new(store: S) -> Self {
         let clock = Arc::new(ManualClock::new(start_time()));
-        let engine = Engine::with_clock(store, EngineConfig::default(), clock.clone()).unwrap();
+        // Tier 3 on (7 digits), so that registrations go through the suffix index too.
+        let config = EngineConfig { suffix_digits: Some(7), ..EngineConfig::default() };
+        let engine = Engine::with_clock(store, config, clock.clone()).unwrap();
         Side { engine, clock, calls: CallIds::default() }
     }
 
@@ -292,6 +294,10 @@ impl<S: CrmStore> Side<S> {
             "numbers: {:?}\n",
             (0..6).map(|n| e.entities_with_number(&number((n, 0))).unwrap()).collect::<Vec<_>>()
         );
+        for suffix in ["7654321", "1234567", "7405912", "76543215", "7", ""] {
+            let found = e.read(|tx| tx.find_entities_by_national_suffix(suffix, 1000)).unwrap();
+            out += &format!("suffix {suffix:?}: {found:?}\n");
+        }
         let sources = e.read(|tx| tx.list_sources()).unwrap();
         out += &format!("sources: {sources:?}\n");
         for app in APPS {

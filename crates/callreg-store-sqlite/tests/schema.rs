@@ -199,3 +199,46 @@ fn a_store_in_memory_works_like_a_file() {
     tx.commit().unwrap();
     assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
 }
+
+/// A database of version 1 (before tier 3's index) gets the index on open, filled in for the
+/// phones it already holds, and its version becomes the newest.
+#[test]
+fn version_one_databases_get_the_suffix_index_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
+             VALUES (1, 'Old', '', NULL, 1, '2026-03-10T08:00:00.000000000Z', \
+             '2026-03-10T08:00:00.000000000Z'); \
+             INSERT INTO crm_phone (entity_type, entity_id, position, value, value_type, key) \
+             VALUES (3, 1, 0, '+7 495 123-45-67', 'WORK', '+74951234567'), \
+                    (3, 1, 1, '112', 'WORK', '=112'), \
+                    (3, 1, 2, 'none', 'WORK', NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(
+        tx.find_entities_by_national_suffix("7654321594", 10).unwrap(),
+        vec![callreg_core::EntityRef::contact(1)]
+    );
+    assert!(tx.find_entities_by_national_suffix("211", 10).unwrap().is_empty());
+    drop(tx);
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 2);
+    let conn = Connection::open(&path).unwrap();
+    let revs: Vec<Option<String>> = conn
+        .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(revs, vec![Some("7654321594".to_string()), None, None]);
+}

@@ -148,6 +148,14 @@ impl StoreTx for FailingTx<'_> {
         self.inner.find_entities_by_phone_key(key)
     }
 
+    fn find_entities_by_national_suffix(
+        &mut self,
+        reversed_suffix: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<EntityRef>> {
+        self.inner.find_entities_by_national_suffix(reversed_suffix, limit)
+    }
+
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
         self.inner.deals_of(owner)
     }

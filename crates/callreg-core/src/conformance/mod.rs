@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod properties;
 pub mod records;
 pub mod register;
+pub mod suffix;
 
 /// Expands the whole conformance suite into `#[test]` functions, building each case's store
 /// with the given expression (evaluated once per store needed).
@@ -27,6 +28,7 @@ macro_rules! conformance_tests {
         $crate::__conformance_lifecycle_cases!($make_store);
         $crate::__conformance_records_cases!($make_store);
         $crate::__conformance_atomicity_cases!($make_store);
+        $crate::__conformance_suffix_cases!($make_store);
     };
 }
 

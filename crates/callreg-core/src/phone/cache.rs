@@ -23,12 +23,13 @@ pub(crate) struct CacheKey(u128);
 impl CacheKey {
     /// The key of a prepared number under a region; `None` when the digits are too many to
     /// pack (such numbers are never read through the metadata anyway).
-    pub(crate) fn new(prepared: &Prepared, region: Region) -> Option<CacheKey> {
-        let digits = &prepared.digits;
+    pub(crate) fn new(prepared: &Prepared<'_>, region: Region) -> Option<CacheKey> {
+        let digits = prepared.digits.as_bytes();
         if digits.len() > super::meta::MAX_DIGITS {
             return None;
         }
-        let value: u128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let value: u128 =
+            digits.iter().fold(0u128, |acc, &d| acc * 10 + u128::from(d.wrapping_sub(b'0')));
         let marker = prepared.trunk_marker.map_or(31, |m| m.min(30)) as u128;
         let code = region.as_str().as_bytes();
         let region_bits = code.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
@@ -41,11 +42,15 @@ impl CacheKey {
     }
 }
 
+/// One generation: foldhash with a random seed per map (numbers come from outside, so the
+/// hash must not be predictable; SipHash would cost more than the rest of a cache hit).
+type Generation = HashMap<CacheKey, Option<E164>, foldhash::fast::RandomState>;
+
 /// The two generations.
 #[derive(Default)]
 struct Generations {
-    current: HashMap<CacheKey, Option<E164>>,
-    previous: HashMap<CacheKey, Option<E164>>,
+    current: Generation,
+    previous: Generation,
 }
 
 /// A bounded map from [`CacheKey`] to the reading (`None`: not an E.164 number).

@@ -41,6 +41,14 @@ impl E164 {
     pub fn country_code(self) -> Option<u16> {
         split_country_code(&self.0.to_string()).map(|(cc, _)| cc)
     }
+
+    /// The national (significant) number: the digits after the country calling code
+    /// (`"4951234567"` for `+74951234567`, `"301234567"` for `+49301234567`); `None` when no
+    /// prefix of the number is a calling code the metadata knows.
+    pub fn national_number(self) -> Option<String> {
+        let digits = self.0.to_string();
+        split_country_code(&digits).map(|(_, national)| national.to_owned())
+    }
 }
 
 impl fmt::Display for E164 {
@@ -207,6 +215,12 @@ mod tests {
         assert_eq!(cc("16502530000"), Some(1));
         assert_eq!(cc("80012345678"), None, "+800 is not in the metadata");
         assert_eq!(cc("28"), None);
+        let national = |d: &str| E164::from_digits(d).and_then(E164::national_number);
+        assert_eq!(national("74951234567").as_deref(), Some("4951234567"));
+        assert_eq!(national("49301234567").as_deref(), Some("301234567"));
+        assert_eq!(national("375291234567").as_deref(), Some("291234567"));
+        assert_eq!(national("16502530000").as_deref(), Some("6502530000"));
+        assert_eq!(national("80012345678"), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! Full-match expressions are compiled once per pattern and kept in [`full_match`]'s map.
 
 use super::key::{E164, split_country_code};
+use super::parser::NationalReading;
 use super::region::Region;
 use phonenumber::metadata::{DATABASE, Database, Descriptor, Metadata};
 use std::borrow::Cow;
@@ -356,15 +357,6 @@ pub(crate) fn extra_international_prefix_len(digits: &str, region: Region) -> Op
 /// Whether an international prefix of this length can end here: digits follow, and not a 0.
 fn usable_after_prefix(digits: &str, len: usize) -> bool {
     digits.get(len..).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('0'))
-}
-
-/// A national reading of digits ([`national_reading`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NationalReading {
-    /// The key, when the reading has 8 to 15 digits.
-    pub key: Option<E164>,
-    /// Whether that key is a valid number.
-    pub valid: bool,
 }
 
 /// The key of national digits (no `+`, no international prefix) under a region.

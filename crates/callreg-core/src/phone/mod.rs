@@ -60,10 +60,16 @@ mod format;
 mod key;
 mod meta;
 mod normalizer;
+mod parser;
 mod region;
+#[cfg(feature = "rlibphonenumber")]
+mod rlib;
 mod strip;
 
 pub use key::{E164, PhoneKey};
 pub use normalizer::PhoneNormalizer;
+pub use parser::{NationalReading, NumberParser, PhonenumberMetadata, default_parser};
+#[cfg(feature = "rlibphonenumber")]
+pub use rlib::RlibPhonenumber;
 pub use region::{Region, UnknownRegion};
 pub use strip::strip_letters;

@@ -1,13 +1,13 @@
 //! [`PhoneNormalizer`]: raw numbers to keys, under a default region.
 
 use super::cache::{CacheKey, ResultCache};
-use super::format;
 use super::key::{E164, PhoneKey};
 use super::meta::{self, MAX_DIGITS};
+use super::parser::{NumberParser, default_parser};
 use super::region::Region;
-use super::strip::{Prepared, prepare};
-use std::borrow::Cow;
+use super::strip::{DigitBuf, Prepared, prepare};
 use std::fmt;
+use std::sync::Arc;
 
 /// Default number of cached readings.
 const DEFAULT_CACHE_CAPACITY: usize = 8192;
@@ -15,10 +15,12 @@ const DEFAULT_CACHE_CAPACITY: usize = 8192;
 /// Turns raw numbers into [`PhoneKey`]s under a default region, and formats keys.
 ///
 /// Thread-safe (`Send + Sync`) and meant to be built once and shared (behind an `Arc` or a
-/// reference): building it loads the number metadata. It holds the default region and a
-/// bounded cache of recent readings, which never changes a result.
+/// reference): building it loads the number metadata. It holds the default region, the
+/// [`NumberParser`] that reads numbers through the metadata, and a bounded cache of recent
+/// readings, which never changes a result.
 pub struct PhoneNormalizer {
     default_region: Region,
+    parser: Arc<dyn NumberParser>,
     cache: ResultCache,
 }
 
@@ -32,13 +34,60 @@ impl PhoneNormalizer {
     /// Same as [`PhoneNormalizer::new`] with a cache of at most `capacity` readings (`0`: no
     /// cache).
     pub fn with_cache_capacity(default_region: Region, capacity: usize) -> Self {
-        meta::warm(default_region);
-        PhoneNormalizer { default_region, cache: ResultCache::new(capacity) }
+        Self::with_parser(default_region, capacity, default_parser())
+    }
+
+    /// A normalizer reading numbers through `parser` (see [`NumberParser`]), with a cache of
+    /// at most `capacity` readings; warms the parser for the default region now.
+    pub fn with_parser(
+        default_region: Region,
+        capacity: usize,
+        parser: Arc<dyn NumberParser>,
+    ) -> Self {
+        let normalizer =
+            PhoneNormalizer { default_region, parser, cache: ResultCache::new(capacity) };
+        normalizer.warm();
+        normalizer
+    }
+
+    /// Loads the metadata and runs every path a number of the default region takes once, so
+    /// that the first number a caller sends costs what the next ones do.
+    fn warm(&self) {
+        self.parser.warm(self.default_region);
+        // Every shape a PBX sends: national, with a trunk prefix, international, after an
+        // international prefix, with a trunk marker, with an extension, a short code. None of
+        // them is cached (the cache is left empty).
+        let region = self.default_region;
+        let cc = region.calling_code();
+        let sample = match self.parser.international_key(&format!("{cc}4951234567")) {
+            Some(e) => e,
+            None => return,
+        };
+        for text in [
+            format!("+{}", sample.as_u64()),
+            format!("00{}", sample.as_u64()),
+            format!("+{cc} (0) 495 123-45-67 ext. 1"),
+            "8 (495) 123-45-67".to_owned(),
+            "4951234567".to_owned(),
+            "112".to_owned(),
+        ] {
+            if let Some(prepared) = prepare(&text) {
+                let _ = self.read_uncached(&prepared, region).and_then(|e| self.fixed_point(e));
+                let _ = prepared.stripped();
+            }
+        }
+        let _ = self.parser.valid_region(sample);
+        let _ = self.parser.format_international(sample);
     }
 
     /// The region numbers without a country code are read in.
     pub fn default_region(&self) -> Region {
         self.default_region
+    }
+
+    /// The parser numbers are read through.
+    pub fn parser(&self) -> &dyn NumberParser {
+        self.parser.as_ref()
     }
 
     /// The key of a number as received from a PBX or typed into the CRM, read under the
@@ -56,11 +105,11 @@ impl PhoneNormalizer {
     pub fn key_in_region(&self, raw: &str, region: Region) -> Option<PhoneKey> {
         let prepared = prepare(raw)?;
         if prepared.service {
-            return Some(PhoneKey::Digits(prepared.stripped));
+            return Some(PhoneKey::Digits(prepared.stripped()));
         }
-        Some(match self.read(&prepared, region).and_then(|e| self.fixed_point(e)) {
+        Some(match self.read(&prepared, region) {
             Some(e) => PhoneKey::E164(e),
-            None => PhoneKey::Digits(prepared.stripped),
+            None => PhoneKey::Digits(prepared.stripped()),
         })
     }
 
@@ -71,8 +120,8 @@ impl PhoneNormalizer {
     fn fixed_point(&self, first: E164) -> Option<E164> {
         let mut current = first;
         for _ in 0..4 {
-            let prepared = prepare(&current.to_string())?;
-            match self.read(&prepared, self.default_region) {
+            let prepared = Prepared::of_e164(current);
+            match self.read_uncached(&prepared, self.default_region) {
                 Some(next) if next == current => return Some(current),
                 Some(next) => current = next,
                 None => return None,
@@ -90,7 +139,7 @@ impl PhoneNormalizer {
             return None;
         }
         let digits = drop_trunk_marker(&prepared, 1);
-        meta::international_key(&digits).and_then(meta::valid_region)
+        self.international_key(digits.as_str()).and_then(|e| self.parser.valid_region(e))
     }
 
     /// The number in international format for display and lead titles: `+7 495 123-45-67`,
@@ -98,26 +147,96 @@ impl PhoneNormalizer {
     /// INTERNATIONAL format). A `Digits` key is shown as it is.
     pub fn format_international(&self, key: &PhoneKey) -> String {
         match key {
-            PhoneKey::E164(e) => format::international(*e),
+            PhoneKey::E164(e) => self.parser.format_international(*e),
             PhoneKey::Digits(d) => d.clone(),
         }
     }
 
-    /// The E.164 reading of a prepared (non-service) number: the rules that need no metadata
-    /// first, then the cache, then the metadata.
-    fn read(&self, prepared: &Prepared, region: Region) -> Option<E164> {
+    /// The settled E.164 reading of a prepared (non-service) number: the shapes that need no
+    /// metadata first (their results are fixed points), then the cache, then the metadata
+    /// followed by [`fixed_point`](Self::fixed_point).
+    fn read(&self, prepared: &Prepared<'_>, region: Region) -> Option<E164> {
         if let Some(e) = read_without_metadata(prepared, region) {
             return Some(e);
         }
+        let settle = || self.read_uncached(prepared, region).and_then(|e| self.fixed_point(e));
         let Some(key) = CacheKey::new(prepared, region) else {
-            return read_uncached(prepared, region);
+            return settle();
         };
         if let Some(hit) = self.cache.get(key) {
             return hit;
         }
-        let read = read_uncached(prepared, region);
+        let read = settle();
         self.cache.insert(key, read);
         read
+    }
+
+    /// The key of international digits: `7` and ten digits is that number (matching.md:
+    /// `+7XXXXXXXXXX` under any region, whatever the area code); anything else as the parser
+    /// reads it.
+    fn international_key(&self, digits: &str) -> Option<E164> {
+        if digits.len() == 11 && digits.starts_with('7') {
+            return E164::from_digits(digits);
+        }
+        self.parser.international_key(digits)
+    }
+
+    /// The full reading of a prepared (non-service) number under a region.
+    ///
+    /// 1. `+`: the digits are an international number (after an international prefix, for
+    ///    the odd `+00 ...`); a `(0)` trunk marker is dropped (see
+    ///    [`read_international`](Self::read_international)).
+    /// 2. The shapes of [`read_without_metadata`].
+    /// 3. The region's own international prefix (`810` in RU, `00` in DE, `011` in US): the
+    ///    rest (marker dropped) is an international number.
+    /// 4. matching.md's other international prefixes (`00` and `011` anywhere, `810` in RU,
+    ///    BY, KZ), unless the digits are a valid national number.
+    /// 5. Else a national number of the region (see [`NumberParser::national_reading`]).
+    ///
+    /// After `+` or an international prefix, digits that are no international number (unknown
+    /// calling code, too short or too long) give `None` (a `Digits` key), never a national
+    /// reading.
+    pub(crate) fn read_uncached(&self, prepared: &Prepared<'_>, region: Region) -> Option<E164> {
+        let digits = prepared.digits.as_str();
+        if digits.len() > MAX_DIGITS {
+            return None;
+        }
+        if let Some(e) = read_without_metadata(prepared, region) {
+            return Some(e);
+        }
+        if prepared.plus {
+            let len = if digits.starts_with('0') {
+                self.parser
+                    .own_international_prefix_len(digits, region)
+                    .or_else(|| meta::extra_international_prefix_len(digits, region))?
+            } else {
+                0
+            };
+            return self.read_international(prepared, len);
+        }
+        if let Some(len) = self.parser.own_international_prefix_len(digits, region) {
+            return self.read_international(prepared, len);
+        }
+        let national = self.parser.national_reading(digits, region);
+        if !national.valid
+            && let Some(len) = meta::extra_international_prefix_len(digits, region)
+        {
+            return self.read_international(prepared, len);
+        }
+        national.key
+    }
+
+    /// The international number after `prefix_len` digits of international prefix: read
+    /// without its `(0)` trunk marker, or as written when that gives nothing.
+    fn read_international(&self, prepared: &Prepared<'_>, prefix_len: usize) -> Option<E164> {
+        let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
+        let read = without_marker.as_str().get(prefix_len..).and_then(|d| self.international_key(d));
+        match without_marker {
+            MaybeDropped::Dropped(_) if read.is_none() => {
+                prepared.digits.as_str().get(prefix_len..).and_then(|d| self.international_key(d))
+            }
+            _ => read,
+        }
     }
 }
 
@@ -125,13 +244,14 @@ impl fmt::Debug for PhoneNormalizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PhoneNormalizer")
             .field("default_region", &self.default_region)
+            .field("parser", &self.parser.name())
             .field("cache", &self.cache)
             .finish()
     }
 }
 
 /// The fast path: the common shapes, read without the metadata (results are those of
-/// [`read_uncached`], which applies the same rules first).
+/// [`PhoneNormalizer::read_uncached`], which applies the same rules first).
 ///
 /// * `+7` and ten digits, under any region;
 /// * under RU or KZ (calling code 7): `8` or `7` and ten digits is `+7` and the ten digits,
@@ -139,99 +259,62 @@ impl fmt::Debug for PhoneNormalizer {
 /// * under RU: ten digits starting with 3, 4, 8 or 9 is `+7` and those digits;
 /// * under BY: `80` and nine digits (trunk prefix `8`, then `0` and the area code) is `+375`
 ///   and the nine digits, when they start with 1-7 or 9.
-fn read_without_metadata(prepared: &Prepared, region: Region) -> Option<E164> {
-    let d = prepared.digits.as_str();
-    let b = d.as_bytes();
-    let number = |prefix: u64, rest: &str| -> Option<E164> {
-        let rest_value: u64 = rest.parse().ok()?;
-        let scale = 10u64.checked_pow(u32::try_from(rest.len()).ok()?)?;
-        E164::from_u64(prefix.checked_mul(scale)?.checked_add(rest_value)?)
+fn read_without_metadata(prepared: &Prepared<'_>, region: Region) -> Option<E164> {
+    let b = prepared.digits.as_bytes();
+    // The digits from `from` on, after `prefix`, as one number (at most 12 digits here).
+    let number = |prefix: u64, from: usize| -> Option<E164> {
+        let value = b[from..].iter().fold(prefix, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        E164::from_u64(value)
     };
     if prepared.plus {
         return if prepared.trunk_marker.is_none() && b.len() == 11 && b[0] == b'7' {
-            number(7, &d[1..])
+            number(7, 1)
         } else {
             None
         };
     }
-    match (region.as_str(), b.len(), b.first()) {
-        ("RU" | "KZ", 11, Some(b'7' | b'8')) => number(7, &d[1..]),
-        ("RU", 10, Some(b'3' | b'4' | b'8' | b'9')) => number(7, d),
-        ("BY", 11, Some(b'8')) if b[1] == b'0' && matches!(b[2], b'1'..=b'7' | b'9') => {
-            number(375, &d[2..])
+    match (region.as_str().as_bytes(), b.len(), b.first()) {
+        (b"RU" | b"KZ", 11, Some(b'7' | b'8')) => number(7, 1),
+        (b"RU", 10, Some(b'3' | b'4' | b'8' | b'9')) => number(7, 0),
+        (b"BY", 11, Some(b'8')) if b[1] == b'0' && matches!(b[2], b'1'..=b'7' | b'9') => {
+            number(375, 2)
         }
         _ => None,
     }
 }
 
-/// The full reading of a prepared (non-service) number under a region.
-///
-/// 1. `+`: the digits are an international number (after an international prefix, for the
-///    odd `+00 ...`); a `(0)` trunk marker is dropped (see [`read_international`]).
-/// 2. The shapes of [`read_without_metadata`].
-/// 3. The region's own international prefix (`810` in RU, `00` in DE, `011` in US): the rest
-///    (marker dropped) is an international number.
-/// 4. matching.md's other international prefixes (`00` and `011` anywhere, `810` in RU, BY,
-///    KZ), unless the digits are a valid national number.
-/// 5. Else a national number of the region (see [`meta::national_reading`]).
-///
-/// After `+` or an international prefix, digits that are no international number (unknown
-/// calling code, too short or too long) give `None` (a `Digits` key), never a national
-/// reading.
-pub(crate) fn read_uncached(prepared: &Prepared, region: Region) -> Option<E164> {
-    let digits = prepared.digits.as_str();
-    if digits.len() > MAX_DIGITS {
-        return None;
-    }
-    if let Some(e) = read_without_metadata(prepared, region) {
-        return Some(e);
-    }
-    if prepared.plus {
-        let len = if digits.starts_with('0') {
-            meta::own_international_prefix_len(digits, region)
-                .or_else(|| meta::extra_international_prefix_len(digits, region))?
-        } else {
-            0
-        };
-        return read_international(prepared, len);
-    }
-    if let Some(len) = meta::own_international_prefix_len(digits, region) {
-        return read_international(prepared, len);
-    }
-    let national = meta::national_reading(digits, region);
-    if !national.valid
-        && let Some(len) = meta::extra_international_prefix_len(digits, region)
-    {
-        return read_international(prepared, len);
-    }
-    national.key
+/// Digits with or without a dropped trunk marker.
+enum MaybeDropped<'a> {
+    /// As written.
+    Written(&'a str),
+    /// The `0` of the marker dropped.
+    Dropped(DigitBuf),
 }
 
-/// The international number after `prefix_len` digits of international prefix: read without
-/// its `(0)` trunk marker, or as written when that gives nothing.
-fn read_international(prepared: &Prepared, prefix_len: usize) -> Option<E164> {
-    let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
-    let read = without_marker.get(prefix_len..).and_then(meta::international_key);
-    match without_marker {
-        Cow::Owned(_) if read.is_none() => {
-            prepared.digits.get(prefix_len..).and_then(meta::international_key)
+impl MaybeDropped<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            MaybeDropped::Written(digits) => digits,
+            MaybeDropped::Dropped(digits) => digits.as_str(),
         }
-        _ => read,
     }
 }
 
 /// The digits without the `0` of a `(0)` trunk marker, when the marker comes at or after
 /// digit `from` (that is, after the country code started).
-fn drop_trunk_marker(prepared: &Prepared, from: usize) -> Cow<'_, str> {
+fn drop_trunk_marker<'a>(prepared: &'a Prepared<'_>, from: usize) -> MaybeDropped<'a> {
     let digits = prepared.digits.as_str();
     match prepared.trunk_marker {
         Some(at) if at >= from && digits.as_bytes().get(at) == Some(&b'0') => {
-            let mut out = String::with_capacity(digits.len());
-            out.push_str(&digits[..at]);
-            out.push_str(&digits[at + 1..]);
-            Cow::Owned(out)
+            let mut out = DigitBuf::new();
+            for (i, &digit) in prepared.digits.as_bytes().iter().enumerate() {
+                if i != at {
+                    out.push(digit);
+                }
+            }
+            MaybeDropped::Dropped(out)
         }
-        _ => Cow::Borrowed(digits),
+        _ => MaybeDropped::Written(digits),
     }
 }
 
@@ -246,6 +329,13 @@ mod tests {
 
     fn e164(text: &str) -> Option<PhoneKey> {
         PhoneKey::from_storage(text)
+    }
+
+    #[test]
+    fn warming_leaves_the_cache_empty() {
+        for region in [Region::RU, Region::DE, Region::US, Region::BY] {
+            assert_eq!(PhoneNormalizer::new(region).cache.len(), 0, "{region}");
+        }
     }
 
     #[test]
@@ -347,8 +437,8 @@ mod tests {
     fn cache_is_used_and_bounded() {
         let n = PhoneNormalizer::with_cache_capacity(Region::DE, 4);
         assert_eq!(n.key("030 1234567"), e164("+49301234567"));
-        // The number, and its E.164 text read to check that the key is a fixed point.
-        assert_eq!(n.cache.len(), 2);
+        // The settled reading of the number (its fixed-point check is not cached apart).
+        assert_eq!(n.cache.len(), 1);
         assert_eq!(n.key("030 1234567"), e164("+49301234567"));
         for i in 0..10 {
             let _ = n.key(&format!("030 123456{i}"));

@@ -1,0 +1,216 @@
+//! The floors (what the hardware and SQLite cost at the least for the same question) and the
+//! naive baseline, each built from the same phone book as the store it is compared with.
+
+use crate::data::{Entry, PhoneBook};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The floor of a memory lookup: a bare `HashMap<u64, u64>` (E.164 number to contact id) of
+/// the same size, probed with numbers already normalized.
+#[derive(Debug)]
+pub struct HashMapFloor {
+    map: HashMap<u64, u64>,
+}
+
+impl HashMapFloor {
+    /// The map of a book.
+    pub fn new(book: &PhoneBook) -> Self {
+        let map = book.entries.iter().enumerate().map(|(i, e)| (e.e164, i as u64 + 1)).collect();
+        HashMapFloor { map }
+    }
+
+    /// One probe.
+    pub fn probe(&self, number: u64) -> Option<u64> {
+        self.map.get(&number).copied()
+    }
+}
+
+/// Opens a database with the settings of `callreg-store-sqlite`: WAL, `synchronous=NORMAL`
+/// and the same page cache.
+pub fn open_like_the_store(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("database");
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        .expect("WAL");
+    conn.pragma_update(None, "synchronous", "NORMAL").expect("synchronous");
+    let cache: i64 = callreg_store_sqlite::PAGE_CACHE_KIB;
+    conn.pragma_update(None, "cache_size", -cache).expect("cache size");
+    conn
+}
+
+/// The floor of a SQLite lookup: a one-column table of the book's E.164 keys with an index,
+/// probed by a point `SELECT` (a prepared, cached statement, in autocommit).
+#[derive(Debug)]
+pub struct SqliteFloor {
+    conn: Connection,
+}
+
+impl SqliteFloor {
+    /// The table of a book, in a new database at `path`.
+    pub fn new(book: &PhoneBook, path: &Path) -> Self {
+        let conn = open_like_the_store(path);
+        conn.execute_batch("CREATE TABLE phone (key TEXT NOT NULL) STRICT; BEGIN")
+            .expect("table");
+        {
+            let mut insert = conn.prepare("INSERT INTO phone (key) VALUES (?1)").expect("insert");
+            for entry in &book.entries {
+                insert.execute([entry.e164_text()]).expect("row");
+            }
+        }
+        conn.execute_batch("CREATE INDEX phone_by_key ON phone (key); COMMIT; ANALYZE")
+            .expect("index");
+        SqliteFloor { conn }
+    }
+
+    /// One point `SELECT` of a key (`+74951234567`).
+    pub fn probe(&self, key: &str) -> Option<i64> {
+        let mut select =
+            self.conn.prepare_cached("SELECT rowid FROM phone WHERE key = ?1").expect("select");
+        select.query_row([key], |row| row.get(0)).optional().expect("probe")
+    }
+}
+
+/// The naive lookup many CRMs ship: `LIKE '%<last 10 digits>'` over a text column of digits.
+#[derive(Debug)]
+pub struct LikeBaseline {
+    conn: Connection,
+}
+
+impl LikeBaseline {
+    /// The table of a book: each number's digits as typed (`84951234567`, `4930...`).
+    pub fn new(book: &PhoneBook, path: &Path) -> Self {
+        let conn = open_like_the_store(path);
+        conn.execute_batch(
+            "CREATE TABLE contact_phone (contact_id INTEGER NOT NULL, phone TEXT NOT NULL) \
+             STRICT; BEGIN",
+        )
+        .expect("table");
+        {
+            let mut insert = conn
+                .prepare("INSERT INTO contact_phone (contact_id, phone) VALUES (?1, ?2)")
+                .expect("insert");
+            for (i, entry) in book.entries.iter().enumerate() {
+                let digits: String = entry.stored.chars().filter(char::is_ascii_digit).collect();
+                insert.execute(params![i as i64 + 1, digits]).expect("row");
+            }
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+        LikeBaseline { conn }
+    }
+
+    /// The owner of a raw number by its last 10 digits (all of them when fewer).
+    pub fn lookup(&self, raw: &str) -> Option<i64> {
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let tail = &digits[digits.len().saturating_sub(10)..];
+        let mut select = self
+            .conn
+            .prepare_cached("SELECT contact_id FROM contact_phone WHERE phone LIKE ?1 LIMIT 1")
+            .expect("select");
+        select.query_row([format!("%{tail}")], |row| row.get(0)).optional().expect("lookup")
+    }
+}
+
+/// The floor of a durable registration: one single-row `INSERT` committed on its own, in a
+/// database with the store's settings.
+#[derive(Debug)]
+pub struct BareCommit {
+    conn: Connection,
+    next: i64,
+}
+
+impl BareCommit {
+    /// A new database at `path` with one table.
+    pub fn new(path: &Path) -> Self {
+        let conn = open_like_the_store(path);
+        conn.execute_batch("CREATE TABLE call (id INTEGER PRIMARY KEY, number TEXT NOT NULL) STRICT")
+            .expect("table");
+        BareCommit { conn, next: 0 }
+    }
+
+    /// One transaction of one `INSERT`.
+    pub fn commit_one(&mut self, number: &Entry) {
+        self.next += 1;
+        self.conn.prepare_cached("BEGIN IMMEDIATE").expect("begin").execute([]).expect("begin");
+        self.conn
+            .prepare_cached("INSERT INTO call (id, number) VALUES (?1, ?2)")
+            .expect("insert")
+            .execute(params![self.next, number.called])
+            .expect("row");
+        self.conn.prepare_cached("COMMIT").expect("commit").execute([]).expect("commit");
+    }
+}
+
+/// The national number of a book entry, reversed (what tier 3 indexes).
+fn reversed_national(entry: &Entry) -> Option<String> {
+    let key = callreg_core::phone::PhoneKey::E164(callreg_core::phone::E164::from_u64(entry.e164)?);
+    callreg_core::matching::national_suffix_index_key(&key)
+}
+
+/// The floor of a tier-3 memory lookup: a bare `BTreeMap<String, u64>` of reversed national
+/// numbers, probed by one range of a reversed suffix.
+#[derive(Debug)]
+pub struct BTreeFloor {
+    map: std::collections::BTreeMap<String, u64>,
+}
+
+impl BTreeFloor {
+    /// The map of a book.
+    pub fn new(book: &PhoneBook) -> Self {
+        let map = book
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((reversed_national(e)?, i as u64 + 1)))
+            .collect();
+        BTreeFloor { map }
+    }
+
+    /// The first owner whose reversed national number starts with `reversed_suffix`.
+    pub fn probe(&self, reversed_suffix: &str) -> Option<u64> {
+        let upper = format!("{reversed_suffix}:");
+        self.map.range(reversed_suffix.to_string()..upper).next().map(|(_, id)| *id)
+    }
+}
+
+/// The floor of a tier-3 SQLite lookup: a one-column table of reversed national numbers with
+/// an index, probed by one range `SELECT`.
+#[derive(Debug)]
+pub struct SqliteRangeFloor {
+    conn: Connection,
+}
+
+impl SqliteRangeFloor {
+    /// The table of a book, in a new database at `path`.
+    pub fn new(book: &PhoneBook, path: &Path) -> Self {
+        let conn = open_like_the_store(path);
+        conn.execute_batch("CREATE TABLE phone (rev TEXT NOT NULL) STRICT; BEGIN").expect("table");
+        {
+            let mut insert = conn.prepare("INSERT INTO phone (rev) VALUES (?1)").expect("insert");
+            for rev in book.entries.iter().filter_map(reversed_national) {
+                insert.execute([rev]).expect("row");
+            }
+        }
+        conn.execute_batch("CREATE INDEX phone_by_rev ON phone (rev); COMMIT; ANALYZE")
+            .expect("index");
+        SqliteRangeFloor { conn }
+    }
+
+    /// The first row whose text starts with `reversed_suffix`.
+    pub fn probe(&self, reversed_suffix: &str) -> Option<i64> {
+        let mut select = self
+            .conn
+            .prepare_cached("SELECT rowid FROM phone WHERE rev >= ?1 AND rev < ?2 LIMIT 1")
+            .expect("select");
+        select
+            .query_row(params![reversed_suffix, format!("{reversed_suffix}:")], |row| row.get(0))
+            .optional()
+            .expect("probe")
+    }
+}
+
+/// The reversed last 10 national digits of a raw number's digits (what the suffix floors
+/// are probed with).
+pub fn reversed_tail(raw: &str, digits: usize) -> String {
+    let all: String = raw.chars().filter(char::is_ascii_digit).collect();
+    all.chars().rev().take(digits).collect()
+}

@@ -1,0 +1,205 @@
+//! Conformance cases of tier 3 of number matching (matching.md): the last N digits of the
+//! national number, off by default, tried only when tiers 1 and 2 find nothing, with its own
+//! index in every store.
+
+use super::kit::Portal;
+use crate::config::EngineConfig;
+use crate::matching::{MAX_SUFFIX_OWNERS, MatchTier};
+use crate::model::{Contact, Phone};
+use crate::phone::PhoneKey;
+use crate::register::RegisterRequest;
+use crate::store::CrmStore;
+use crate::types::{EntityRef, UserId};
+
+/// The tier-3 cases, for [`conformance_tests!`](crate::conformance_tests).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_suffix_cases {
+    ($make_store:expr) => {
+        $crate::__conformance_module!(store suffix, $make_store, [
+            suffix_matching_is_off_by_default,
+            suffix_finds_variants_tiers_one_and_two_miss,
+            suffix_never_overrides_a_tier_one_match,
+            callers_shorter_than_the_suffix_do_not_use_it,
+            suffix_matches_are_ranked_like_the_others,
+            a_suffix_shared_by_too_many_records_matches_none,
+            excluded_numbers_are_not_matched_by_suffix,
+            suffix_index_contract,
+            suffix_index_follows_commits_and_rollbacks,
+        ]);
+    };
+}
+
+/// The stored number of these cases.
+const MOSCOW: &str = "+7 495 123-45-67";
+
+/// Ways a PBX sends `+7 495 123-45-67` that tiers 1 and 2 cannot read as it: an outside-line
+/// prefix `9` before the trunk prefix, a doubled international prefix, and the national
+/// number under the wrong country code.
+const VARIANTS: [&str; 3] = ["9 8 495 123-45-67", "000 7 495 123 45 67", "+49 495 1234567"];
+
+fn with_suffix<S: CrmStore>(store: S, digits: u8) -> Portal<S> {
+    Portal::with_config(store, EngineConfig { suffix_digits: Some(digits), ..EngineConfig::default() })
+}
+
+/// Without `suffix_digits`, the variants find nobody: tier 3 is off unless configured.
+pub fn suffix_matching_is_off_by_default<S: CrmStore>(store: S) {
+    assert_eq!(EngineConfig::default().suffix_digits, None);
+    let portal = Portal::new(store);
+    portal.given_contact("Owner", &[MOSCOW]);
+    for raw in VARIANTS {
+        let found = portal.engine.find_owners_of_number(raw, None).unwrap();
+        assert_eq!(found.primary, None, "{raw}");
+        assert_eq!(found.tier, None, "{raw}");
+        assert_eq!(portal.registered(&RegisterRequest::incoming(1, raw)).primary, None, "{raw}");
+    }
+}
+
+/// With 10 digits, each variant finds the contact by tier 3, and register binds it.
+pub fn suffix_finds_variants_tiers_one_and_two_miss<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 10);
+    let contact = portal.given_contact("Owner", &[MOSCOW]);
+    for raw in VARIANTS {
+        let found = portal.engine.find_owners_of_number(raw, None).unwrap();
+        assert_eq!(found.primary, Some(EntityRef::contact(contact)), "{raw}");
+        assert_eq!(found.tier, Some(MatchTier::NationalSuffix), "{raw}");
+        let call = portal.registered(&RegisterRequest::incoming(1, raw).crm_create(true));
+        assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{raw}");
+        assert_eq!(call.created_lead, None, "nothing is created when tier 3 matched: {raw}");
+    }
+    // Tier 1 still says it was tier 1.
+    let found = portal.engine.find_owners_of_number("8 (495) 123-45-67", None).unwrap();
+    assert_eq!(found.tier, Some(MatchTier::DefaultRegion));
+}
+
+/// A number tier 1 finds is never matched by suffix too: the contact whose number ends the
+/// same way but is another number is not bound.
+pub fn suffix_never_overrides_a_tier_one_match<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 10);
+    let moscow = portal.given_contact("Moscow", &[MOSCOW]);
+    let germany = portal.given_contact("Germany", &["+49 495 1234567"]);
+    let found = portal.engine.find_owners_of_number(MOSCOW, None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(moscow)));
+    assert_eq!(found.bound, vec![EntityRef::contact(moscow)]);
+    assert_eq!(found.tier, Some(MatchTier::DefaultRegion));
+    let call = portal.registered(&RegisterRequest::incoming(1, "+49 495 123 45 67"));
+    assert_eq!(call.primary, Some(EntityRef::contact(germany)));
+    // Both end with the same ten digits: a variant matching neither exactly finds both.
+    let found = portal.engine.find_owners_of_number("9 8 495 123-45-67", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(moscow)), "lowest id first");
+    assert_eq!(found.bound, vec![EntityRef::contact(moscow), EntityRef::contact(germany)]);
+}
+
+/// A caller whose national number has fewer digits than the suffix does not use tier 3.
+pub fn callers_shorter_than_the_suffix_do_not_use_it<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 10);
+    portal.given_contact("Owner", &[MOSCOW]);
+    for raw in ["123-45-67", "495 123 45 6", "4567"] {
+        let found = portal.engine.find_owners_of_number(raw, None).unwrap();
+        assert_eq!(found.primary, None, "{raw}");
+        assert_eq!(found.tier, None, "{raw}");
+    }
+}
+
+/// Records found by suffix are ranked as any others: a contact before a lead, leads only in
+/// process, the contact's active deals bound after it.
+pub fn suffix_matches_are_ranked_like_the_others<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 7);
+    let lead = portal.given_lead("Lead", "IN_PROCESS", &["+7 812 123-45-67"]);
+    let found = portal.engine.find_owners_of_number("9 8 383 123 45 67", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::lead(lead)), "an in-process lead by suffix");
+    let contact = portal.given_contact("Contact", &["+49 30 1234567"]);
+    let deal = portal.given_deal(EntityRef::contact(contact), "NEW");
+    let found = portal.engine.find_owners_of_number("9 8 383 123 45 67", None).unwrap();
+    assert_eq!(found.tier, Some(MatchTier::NationalSuffix));
+    assert_eq!(found.primary, Some(EntityRef::contact(contact)), "the contact wins");
+    assert_eq!(found.bound, vec![EntityRef::contact(contact), EntityRef::deal(deal)]);
+}
+
+/// More than [`MAX_SUFFIX_OWNERS`] records sharing the suffix: tier 3 finds none of them.
+pub fn a_suffix_shared_by_too_many_records_matches_none<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 7);
+    for area in 0..MAX_SUFFIX_OWNERS {
+        portal.given_contact("Shared", &[format!("+7 9{area:02} 123-45-67").as_str()]);
+    }
+    let found = portal.engine.find_owners_of_number("9 8 383 123 45 67", None).unwrap();
+    assert_eq!(found.bound.len(), MAX_SUFFIX_OWNERS, "at the limit: all of them");
+    portal.given_contact("One too many", &["+7 999 123-45-67"]);
+    let found = portal.engine.find_owners_of_number("9 8 383 123 45 67", None).unwrap();
+    assert_eq!(found.primary, None);
+    assert!(found.bound.is_empty());
+}
+
+/// An excluded caller is not matched by suffix either.
+pub fn excluded_numbers_are_not_matched_by_suffix<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 10);
+    portal.given_contact("Owner", &[MOSCOW]);
+    portal.given_excluded("9 8 495 123-45-67");
+    let found = portal.engine.find_owners_of_number("9 8 495 123-45-67", None).unwrap();
+    assert!(found.excluded);
+    assert_eq!(found.primary, None);
+}
+
+fn phone(value: &str, key: &str) -> Phone {
+    Phone { value: value.into(), value_type: "WORK".into(), key: PhoneKey::from_storage(key) }
+}
+
+fn contact(phones: Vec<Phone>) -> Contact {
+    let now = super::kit::start_time();
+    Contact {
+        id: 0,
+        name: "C".into(),
+        last_name: String::new(),
+        company_id: None,
+        assigned_by: UserId(1),
+        phones,
+        created: now,
+        modified: now,
+    }
+}
+
+/// The store method itself: reversed suffixes select by prefix, records once each, contacts
+/// before companies before leads, `Digits` keys never indexed, at most `limit` records.
+pub fn suffix_index_contract<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let company = portal.given_company("Co", &["+49 30 1234567"]);
+    let lead = portal.given_lead("L", "NEW", &["+7 812 123-45-67"]);
+    let contact = portal.given_contact("C", &[MOSCOW, "8 (495) 123-45-67", "112", "101"]);
+    let other = portal.given_contact("D", &["+7 495 765-43-21"]);
+    let find = |suffix: &str, limit: usize| {
+        portal.engine.read(|tx| tx.find_entities_by_national_suffix(suffix, limit)).unwrap()
+    };
+    let all_three = vec![
+        EntityRef::contact(contact),
+        EntityRef::company(company),
+        EntityRef::lead(lead),
+    ];
+    assert_eq!(find("7654321", 100), all_three, "…1234567 in three records");
+    assert_eq!(find("76543215", 100), vec![EntityRef::contact(contact)], "…51234567");
+    assert_eq!(find("7654321594", 100), vec![EntityRef::contact(contact)], "the whole number");
+    assert_eq!(find("76543215947", 100), Vec::<EntityRef>::new(), "longer than the number");
+    assert_eq!(find("1234567", 100), vec![EntityRef::contact(other)]);
+    assert_eq!(find("211", 100), Vec::<EntityRef>::new(), "112 is a Digits key: not indexed");
+    assert_eq!(find("7654321", 2).len(), 2, "at most limit");
+    assert_eq!(find("7654321", 0), Vec::<EntityRef>::new());
+    assert_eq!(find("x", 100), Vec::<EntityRef>::new(), "no digit text matches nothing");
+}
+
+/// Only committed phones are in the index: a rolled-back insert leaves no trace in it.
+pub fn suffix_index_follows_commits_and_rollbacks<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let store = portal.engine.store();
+    let mut tx = store.begin().unwrap();
+    tx.insert_contact(&contact(vec![phone(MOSCOW, "+74951234567")])).unwrap();
+    assert_eq!(tx.find_entities_by_national_suffix("7654321", 10).unwrap().len(), 1);
+    drop(tx);
+    let mut tx = store.begin().unwrap();
+    assert!(tx.find_entities_by_national_suffix("7654321", 10).unwrap().is_empty());
+    let id = tx.insert_contact(&contact(vec![phone(MOSCOW, "+74951234567")])).unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(
+        tx.find_entities_by_national_suffix("7654321", 10).unwrap(),
+        vec![EntityRef::contact(id)]
+    );
+}
