@@ -11,8 +11,8 @@ use callreg_benches::floors::{
 use callreg_benches::stores::{memory_engine, sqlite_engine};
 use callreg_core::matching::{caller_keys, find_owners_in_tiers};
 use callreg_core::{CrmStore, Engine, EngineConfig};
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -21,7 +21,12 @@ const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 const QUERIES: usize = 16_384;
 
 /// Benchmarks `f` over the queries, one per iteration, in order.
-fn cycle<T>(group: &mut BenchmarkGroup<'_, WallTime>, id: BenchmarkId, queries: &[T], mut f: impl FnMut(&T)) {
+fn cycle<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    queries: &[T],
+    mut f: impl FnMut(&T),
+) {
     group.bench_function(id, |b| {
         let mut i = 0;
         b.iter(|| {
@@ -70,7 +75,8 @@ fn memory(c: &mut Criterion) {
             black_box(floor.probe(*k));
         });
         let btree = BTreeFloor::new(&work.book);
-        let tails: Vec<String> = work.suffix_hits.iter().map(|raw| reversed_tail(raw, 10)).collect();
+        let tails: Vec<String> =
+            work.suffix_hits.iter().map(|raw| reversed_tail(raw, 10)).collect();
         cycle(&mut group, BenchmarkId::new("btree-range-floor", size), &tails, |t| {
             black_box(btree.probe(t));
         });
@@ -84,8 +90,11 @@ fn sqlite(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     for size in SIZES {
         let work = LookupWorkload::new(size, QUERIES);
-        let engine =
-            sqlite_engine(&work.book, &dir.path().join(format!("store-{size}.db")), EngineConfig::default());
+        let engine = sqlite_engine(
+            &work.book,
+            &dir.path().join(format!("store-{size}.db")),
+            EngineConfig::default(),
+        );
         engine_lookups(&mut group, &engine, &work, size);
         let floor = SqliteFloor::new(&work.book, &dir.path().join(format!("floor-{size}.db")));
         let hit_keys: Vec<String> = work.hits.iter().map(|e| e.e164_text()).collect();
@@ -97,7 +106,8 @@ fn sqlite(c: &mut Criterion) {
             black_box(floor.probe(k));
         });
         let range = SqliteRangeFloor::new(&work.book, &dir.path().join(format!("range-{size}.db")));
-        let tails: Vec<String> = work.suffix_hits.iter().map(|raw| reversed_tail(raw, 10)).collect();
+        let tails: Vec<String> =
+            work.suffix_hits.iter().map(|raw| reversed_tail(raw, 10)).collect();
         cycle(&mut group, BenchmarkId::new("select-range-floor", size), &tails, |t| {
             black_box(range.probe(t));
         });

@@ -11,7 +11,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn bench_stream(c: &mut Criterion, name: &str, stream: &CallStream, normalizers: &[(&str, &PhoneNormalizer)]) {
+fn bench_stream(
+    c: &mut Criterion,
+    name: &str,
+    stream: &CallStream,
+    normalizers: &[(&str, &PhoneNormalizer)],
+) {
     let raws: Vec<&str> = stream.calls.iter().map(|e| e.called.as_str()).collect();
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(raws.len() as u64));

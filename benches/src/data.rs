@@ -132,7 +132,9 @@ impl Country {
                 (area, sub(rng, 7))
             }
             Country::Kz => (pick(rng, &["701", "705", "707", "747", "777"]), sub(rng, 7)),
-            Country::By => (pick(rng, &["29", "33", "44"]), format!("{}{}", 1 + rng.below(9), sub(rng, 6))),
+            Country::By => {
+                (pick(rng, &["29", "33", "44"]), format!("{}{}", 1 + rng.below(9), sub(rng, 6)))
+            }
             Country::De => {
                 if rng.chance(50) {
                     ("30".into(), sub(rng, 8))
@@ -185,7 +187,10 @@ impl Entry {
         let (stored, called) = if matches!(country, Country::Ru | Country::Kz) {
             (russian_format(&area, &sub, rng, true), russian_format(&area, &sub, rng, false))
         } else {
-            (foreign_format(country, &area, &sub, rng, true), foreign_format(country, &area, &sub, rng, false))
+            (
+                foreign_format(country, &area, &sub, rng, true),
+                foreign_format(country, &area, &sub, rng, false),
+            )
         };
         Entry { country, e164, stored, called }
     }
@@ -314,11 +319,8 @@ impl CallStream {
         let mut rng = Rng::new(seed.wrapping_add(1));
         let calls = (0..calls)
             .map(|_| {
-                let index = if rng.chance(80) {
-                    rng.index(hot)
-                } else {
-                    hot + rng.index(distinct - hot)
-                };
+                let index =
+                    if rng.chance(80) { rng.index(hot) } else { hot + rng.index(distinct - hot) };
                 book[index].clone()
             })
             .collect();
@@ -352,7 +354,8 @@ pub fn reference_e164(raw: &str) -> Option<String> {
 }
 
 /// Contact names, for realistic record sizes.
-pub const FIRST_NAMES: [&str; 8] = ["Ivan", "Olga", "Sergey", "Anna", "Dmitry", "Elena", "Pavel", "Maria"];
+pub const FIRST_NAMES: [&str; 8] =
+    ["Ivan", "Olga", "Sergey", "Anna", "Dmitry", "Elena", "Pavel", "Maria"];
 /// Contact last names.
 pub const LAST_NAMES: [&str; 8] =
     ["Petrov", "Ivanova", "Smirnov", "Kuznetsova", "Popov", "Sokolova", "Lebedev", "Novikova"];
@@ -377,7 +380,8 @@ impl LookupWorkload {
         let book = PhoneBook::generate(size, 42);
         let hits = book.sample(queries, 43);
         let misses = book.absent(queries, 44);
-        let russian: Vec<&Entry> = book.entries.iter().filter(|e| e.country == Country::Ru).collect();
+        let russian: Vec<&Entry> =
+            book.entries.iter().filter(|e| e.country == Country::Ru).collect();
         let mut rng = Rng::new(45);
         let suffix_hits = (0..queries)
             .map(|_| {

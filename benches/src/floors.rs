@@ -49,8 +49,7 @@ impl SqliteFloor {
     /// The table of a book, in a new database at `path`.
     pub fn new(book: &PhoneBook, path: &Path) -> Self {
         let conn = open_like_the_store(path);
-        conn.execute_batch("CREATE TABLE phone (key TEXT NOT NULL) STRICT; BEGIN")
-            .expect("table");
+        conn.execute_batch("CREATE TABLE phone (key TEXT NOT NULL) STRICT; BEGIN").expect("table");
         {
             let mut insert = conn.prepare("INSERT INTO phone (key) VALUES (?1)").expect("insert");
             for entry in &book.entries {
@@ -122,8 +121,10 @@ impl BareCommit {
     /// A new database at `path` with one table.
     pub fn new(path: &Path) -> Self {
         let conn = open_like_the_store(path);
-        conn.execute_batch("CREATE TABLE call (id INTEGER PRIMARY KEY, number TEXT NOT NULL) STRICT")
-            .expect("table");
+        conn.execute_batch(
+            "CREATE TABLE call (id INTEGER PRIMARY KEY, number TEXT NOT NULL) STRICT",
+        )
+        .expect("table");
         BareCommit { conn, next: 0 }
     }
 

@@ -104,7 +104,8 @@ impl<'a, S: CrmStore> SteadyRegistrations<'a, S> {
         let mut call_ids = Vec::with_capacity(count);
         let start = std::time::Instant::now();
         for request in &requests {
-            call_ids.push(std::hint::black_box(self.engine.register(&auth, request).unwrap()).call_id);
+            call_ids
+                .push(std::hint::black_box(self.engine.register(&auth, request).unwrap()).call_id);
         }
         let elapsed = start.elapsed();
         for call_id in call_ids {

@@ -274,7 +274,10 @@ mod tests {
     fn suffix_digits_switch_tier_three_on() {
         let config = |args: &[&str]| Cli::parse_from(args).portal.engine_config();
         assert_eq!(config(&["callreg", "calls"]).unwrap().suffix_digits, None, "off by default");
-        assert_eq!(config(&["callreg", "--suffix-digits", "0", "calls"]).unwrap().suffix_digits, None);
+        assert_eq!(
+            config(&["callreg", "--suffix-digits", "0", "calls"]).unwrap().suffix_digits,
+            None
+        );
         assert_eq!(
             config(&["callreg", "--suffix-digits", "10", "calls"]).unwrap().suffix_digits,
             Some(10)

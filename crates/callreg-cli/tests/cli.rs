@@ -364,7 +364,8 @@ fn bad_flag_values_are_refused_before_anything_is_written() {
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "{args:?} wrote a file");
     }
     for digits in ["0", "10"] {
-        let ok = run(dir.path(), &["--memory", "--suffix-digits", digits, "exec"], input.as_bytes());
+        let ok =
+            run(dir.path(), &["--memory", "--suffix-digits", digits, "exec"], input.as_bytes());
         assert!(ok.status.success(), "--suffix-digits {digits}");
     }
 }

@@ -1,20 +1,23 @@
 //! The engine: configuration, the number normalizer, the clock and a store, with every
 //! command run as one store transaction.
 
+use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::error::CallregError;
+use crate::matching::{CallerKeys, OwnerMatch, find_owners_in_tiers, find_owners_into};
 use crate::model::{
     ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
     Source, TelephonyPermission, User,
 };
-use crate::matching::{CallerKeys, OwnerMatch, find_owners_in_tiers};
 use crate::phone::{PhoneKey, PhoneNormalizer};
 use crate::records::RecordFetcher;
+use crate::register::RegisterRequest;
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, EntityRef, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The call registration engine over a store `S`. Share it between threads behind an `Arc`.
 ///
@@ -36,6 +39,9 @@ pub struct Engine<S> {
     phones: PhoneNormalizer,
     clock: Arc<dyn Clock>,
     record_fetcher: Option<Arc<dyn RecordFetcher>>,
+    /// While the engine is built: commands run as usual but their transactions are rolled
+    /// back instead of committed (see [`Engine::warm_up`]).
+    rehearsal: AtomicBool,
 }
 
 /// The metadata key marking a store as seeded with a new portal's defaults.
@@ -70,76 +76,43 @@ impl<S: CrmStore> Engine<S> {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CallregError> {
         let phones = PhoneNormalizer::new(config.default_region);
-        let engine = Engine { store, config, phones, clock, record_fetcher: None };
+        let engine = Engine {
+            store,
+            config,
+            phones,
+            clock,
+            record_fetcher: None,
+            rehearsal: AtomicBool::new(false),
+        };
         engine.seed_new_portal()?;
         engine.warm_up();
         Ok(engine)
     }
 
-    /// Runs once, now, what the first registration would otherwise be the first to run: a
-    /// lookup, the store's reads and writes of a registration (in a transaction that is
-    /// rolled back, so nothing is stored), an event's serialization and a `CALL_ID`. The
-    /// first call then costs what the next ones do (the parser's metadata is already loaded
-    /// by the normalizer; this covers the rest: code paths, the store's prepared statements,
-    /// the allocator's first pools). Failures are ignored: the commands report their own.
+    /// Runs once, now, what the first registration would otherwise be the first to run, so
+    /// that the first call costs what the next ones do: a lookup, and a whole registration
+    /// (an unknown number, a lead created) whose transaction is rolled back, not committed,
+    /// so nothing is stored. The parser's metadata is already loaded by the normalizer; this
+    /// covers the rest (code paths, the store's prepared statements, the allocator's first
+    /// pools). Failures are ignored: the commands report their own.
     fn warm_up(&self) {
-        let now = self.clock.now();
         let sample = "+7 495 000-00-00";
         let _ = self.find_owners_of_number(sample, None);
-        let _ = crate::call_date::parse_call_start_date("2026-03-10T08:00:00+03:00", self.config.time_zone);
-        let _ = crate::types::CallType::parse_loose("2");
-        let _ = crate::phone::strip_letters(sample);
-        let Some(key) = self.phones.key(sample) else { return };
-        let title = self.phones.format_international(&key);
-        let Ok(call_id) = crate::call_id::new_call_id(now) else { return };
-        let Ok(mut tx) = self.store.begin() else { return };
-        let tx = tx.as_mut();
-        let _ = tx.user(UserId(1));
-        let _ = tx.find_users_by_inner_phone(&title);
-        let _ = tx.find_users_by_phone_key(&key);
-        let _ = tx.find_lines_by_key(&key);
-        let _ = tx.find_active_call_by_external_id(None, call_id.as_str());
-        let _ = tx.find_active_calls_by_caller(None, &key.to_storage());
-        let _ = tx.source_exists("CALL");
-        let phones = vec![Phone { value: title.clone(), value_type: "WORK".into(), key: Some(key) }];
-        let lead = Lead {
-            id: 0,
-            title,
-            name: String::new(),
-            status_id: "NEW".into(),
-            source_id: "CALL".into(),
-            source_description: String::new(),
-            assigned_by: UserId(1),
-            phones,
-            created: now,
-            modified: now,
-        };
-        let lead_id = tx.insert_lead(&lead).unwrap_or(0);
-        let call = ActiveCall {
-            call_id: call_id.clone(),
-            app_id: None,
-            user_id: UserId(1),
-            caller_id: sample.into(),
-            caller_key: String::new(),
-            call_type: crate::types::CallType::Incoming,
-            start_date: now,
-            registered_at: now,
-            portal_user_id: None,
-            line_id: None,
-            portal_number: String::new(),
-            external_call_id: Some(call_id.as_str().into()),
-            entities: vec![crate::model::CallEntity {
-                entity: EntityRef::lead(lead_id),
-                primary: true,
-                created: true,
-            }],
-            created_lead: Some(lead_id),
-        };
-        let _ = tx.insert_active_call(&call);
-        let mut data = crate::model::EventData::new();
-        data.insert("CALL_ID".into(), serde_json::Value::String(call_id.as_str().into()));
-        let _ = tx.push_event(crate::model::event_names::CALL_INIT, &data, now);
-        // Dropped without commit: rolled back.
+        self.rehearsal.store(true, Ordering::SeqCst);
+        let rehearsal = RegisterRequest::incoming(1, sample)
+            .crm_create(true)
+            .external_call_id("callreg-engine-warm-up");
+        let _ = self.register(&Auth::webhook(1), &rehearsal);
+        self.rehearsal.store(false, Ordering::SeqCst);
+        // The rollback dropped the pages the rehearsal changed from a page cache: read the
+        // right edges of the tables a registration appends to back in.
+        let _ = self.store.read_only(&mut |tx| {
+            let last = u64::MAX >> 1;
+            tx.lead(last)?;
+            tx.pending_events(1)?;
+            tx.find_active_call_by_external_id(None, "callreg-engine-warm-up")?;
+            Ok(())
+        });
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.
@@ -181,6 +154,9 @@ impl<S: CrmStore> Engine<S> {
     ) -> Result<T, CallregError> {
         let mut tx = self.store.begin()?;
         let value = command(tx.as_mut())?;
+        if self.rehearsal.load(Ordering::Relaxed) {
+            return Ok(value); // dropped uncommitted: rolled back
+        }
         tx.commit()?;
         Ok(value)
     }
@@ -421,10 +397,8 @@ impl<S: CrmStore> Engine<S> {
             }
         };
         let mut found = OwnerMatch::default();
-        self.store.read_only(&mut |tx| {
-            found = self.find_owners_in(tx, keys)?;
-            Ok(())
-        })?;
+        let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
+        self.store.read_only(&mut |tx| find_owners_into(tx, keys, suffix_digits, &mut found))?;
         Ok(found)
     }
 

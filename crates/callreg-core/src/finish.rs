@@ -5,7 +5,7 @@
 use crate::auth::Auth;
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{caller_keys, find_owners};
+use crate::matching::caller_keys;
 use crate::model::{
     ActiveCall, Activity, CallRecord, Direction, EventData, MissedCall, ResultMark, event_names,
 };
@@ -207,7 +207,7 @@ impl<S: CrmStore> Engine<S> {
         }
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);
-            bindings = find_owners(tx, &keys)?.bound;
+            bindings = self.find_owners_in(tx, &keys)?.bound;
         }
         bindings.sort_by_key(|e| match e.kind {
             EntityType::Deal => 0,

@@ -108,9 +108,23 @@ pub fn find_owners_in_tiers(
     keys: &[PhoneKey],
     suffix_digits: Option<u8>,
 ) -> StoreResult<OwnerMatch> {
+    let mut owners = OwnerMatch::default();
+    find_owners_into(tx, keys, suffix_digits, &mut owners)?;
+    Ok(owners)
+}
+
+/// [`find_owners_in_tiers`] into a match the caller holds (a lookup's result is written in
+/// place, not copied out; `owners` is expected to be the default).
+pub(crate) fn find_owners_into(
+    tx: &mut dyn StoreTx,
+    keys: &[PhoneKey],
+    suffix_digits: Option<u8>,
+    owners: &mut OwnerMatch,
+) -> StoreResult<()> {
     for key in keys {
         if tx.is_excluded(key)? {
-            return Ok(OwnerMatch { excluded: true, ..OwnerMatch::default() });
+            owners.excluded = true;
+            return Ok(());
         }
     }
     let mut tier = None;
@@ -120,7 +134,11 @@ pub fn find_owners_in_tiers(
         if hits.is_empty() {
             continue;
         }
-        tier.get_or_insert(if index == 0 { MatchTier::DefaultRegion } else { MatchTier::LineCountry });
+        tier.get_or_insert(if index == 0 {
+            MatchTier::DefaultRegion
+        } else {
+            MatchTier::LineCountry
+        });
         if found.is_empty() {
             found = hits;
         } else {
@@ -139,9 +157,8 @@ pub fn find_owners_in_tiers(
             tier = Some(MatchTier::NationalSuffix);
         }
     }
-    let mut owners = rank(tx, found)?;
     owners.tier = tier;
-    Ok(owners)
+    rank(tx, found, owners)
 }
 
 /// Tier 3's search: every record owning a suffix of the caller's, or nothing when more than
@@ -207,16 +224,22 @@ pub fn national_suffix_index_key(key: &PhoneKey) -> Option<String> {
 }
 
 /// Ranks the records found by a search (matching.md §5).
-fn rank(tx: &mut dyn StoreTx, mut found: Vec<EntityRef>) -> StoreResult<OwnerMatch> {
+fn rank(
+    tx: &mut dyn StoreTx,
+    mut found: Vec<EntityRef>,
+    owners: &mut OwnerMatch,
+) -> StoreResult<()> {
     if found.is_empty() {
-        return Ok(OwnerMatch::default());
+        return Ok(());
     }
     // One contact or company (the common case): it is the primary.
     if let [only] = found[..]
         && matches!(only.kind, EntityType::Contact | EntityType::Company)
     {
         found.extend(active_deals_of(tx, only)?);
-        return Ok(OwnerMatch { primary: Some(only), bound: found, excluded: false, tier: None });
+        owners.primary = Some(only);
+        owners.bound = found;
+        return Ok(());
     }
     found.sort_unstable_by_key(|e| (kind_rank(e.kind), e.id));
     let clients = found.iter().take_while(|e| kind_rank(e.kind) < kind_rank(EntityType::Lead));
@@ -253,7 +276,9 @@ fn rank(tx: &mut dyn StoreTx, mut found: Vec<EntityRef>) -> StoreResult<OwnerMat
     if let Some(owner) = primary {
         bound.extend(active_deals_of(tx, owner)?);
     }
-    Ok(OwnerMatch { primary, bound, excluded: false, tier: None })
+    owners.primary = primary;
+    owners.bound = bound;
+    Ok(())
 }
 
 /// Order of types in a search: contact, company, lead.

@@ -47,7 +47,11 @@ impl ActiveCalls {
     }
 
     /// The application's call with this `EXTERNAL_CALL_ID`.
-    pub(crate) fn by_external_id(&self, app: Option<&AppId>, external: &str) -> Option<&ActiveCall> {
+    pub(crate) fn by_external_id(
+        &self,
+        app: Option<&AppId>,
+        external: &str,
+    ) -> Option<&ActiveCall> {
         let handles = self.by_external_id.get(&self.fingerprint(app, external))?;
         handles.iter().filter_map(|h| self.calls.get(h)).map(|call| &**call).find(|call| {
             call.app_id.as_ref() == app && call.external_call_id.as_deref() == Some(external)

@@ -93,7 +93,10 @@ impl EventLog {
     /// Every event, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &StoredEvent)> {
         let first = self.first_id;
-        self.slots.iter().enumerate().filter_map(move |(i, e)| Some((first + i as u64, e.as_ref()?)))
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, e)| Some((first + i as u64, e.as_ref()?)))
     }
 
     /// Drops the holes at the front (after a commit: no undo refers to them any more).

@@ -829,11 +829,8 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>> {
-        let claimed = self
-            .state
-            .events
-            .iter()
-            .filter(|(_, e)| e.process_id.as_deref() == Some(process_id));
+        let claimed =
+            self.state.events.iter().filter(|(_, e)| e.process_id.as_deref() == Some(process_id));
         claimed.map(|(id, e)| e.to_model(id)).collect()
     }
 

@@ -298,9 +298,10 @@ impl PhoneIndex {
         match key {
             PhoneKey::E164(e) => match self.by_number.get(e.as_u64()) {
                 None => Vec::new(),
-                Some(SEVERAL) => self.shared.get(&e.as_u64()).map_or_else(Vec::new, |owners| {
-                    owners.iter().map(|p| p.entity()).collect()
-                }),
+                Some(SEVERAL) => self
+                    .shared
+                    .get(&e.as_u64())
+                    .map_or_else(Vec::new, |owners| owners.iter().map(|p| p.entity()).collect()),
                 Some(one) => vec![PackedRef(one).entity()],
             },
             PhoneKey::Digits(d) => {

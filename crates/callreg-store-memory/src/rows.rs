@@ -114,11 +114,7 @@ macro_rules! reassign_impl {
             &self.phones
         }
 
-        fn reassign(
-            &mut self,
-            user: UserId,
-            modified: DateTime<Utc>,
-        ) -> (UserId, DateTime<Utc>) {
+        fn reassign(&mut self, user: UserId, modified: DateTime<Utc>) -> (UserId, DateTime<Utc>) {
             let old = (self.assigned_by, self.modified);
             self.assigned_by = user;
             self.modified = modified;
@@ -318,7 +314,11 @@ mod tests {
                 value_type: "WORK".into(),
                 key: PhoneKey::from_storage("+74951234567"),
             },
-            Phone { value: "112".into(), value_type: "CUSTOM".into(), key: PhoneKey::from_storage("=112") },
+            Phone {
+                value: "112".into(),
+                value_type: "CUSTOM".into(),
+                key: PhoneKey::from_storage("=112"),
+            },
             Phone { value: "none".into(), value_type: "WORK".into(), key: None },
         ];
         let stored = store_phones(&phones, &mut types);

@@ -9,12 +9,12 @@ use crate::error::{Result, SqliteError};
 use crate::rows::{self, column};
 use crate::statements as sql;
 use callreg_core::auth::AppId;
+use callreg_core::matching::national_suffix_index_key;
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallEntity, CallRecord, Company, Contact, Deal, EventData,
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
     Transcript, User,
 };
-use callreg_core::matching::national_suffix_index_key;
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{StoreResult, StoreTx};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};

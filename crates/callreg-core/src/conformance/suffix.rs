@@ -39,7 +39,10 @@ const MOSCOW: &str = "+7 495 123-45-67";
 const VARIANTS: [&str; 3] = ["9 8 495 123-45-67", "000 7 495 123 45 67", "+49 495 1234567"];
 
 fn with_suffix<S: CrmStore>(store: S, digits: u8) -> Portal<S> {
-    Portal::with_config(store, EngineConfig { suffix_digits: Some(digits), ..EngineConfig::default() })
+    Portal::with_config(
+        store,
+        EngineConfig { suffix_digits: Some(digits), ..EngineConfig::default() },
+    )
 }
 
 /// Without `suffix_digits`, the variants find nobody: tier 3 is off unless configured.
@@ -169,11 +172,8 @@ pub fn suffix_index_contract<S: CrmStore>(store: S) {
     let find = |suffix: &str, limit: usize| {
         portal.engine.read(|tx| tx.find_entities_by_national_suffix(suffix, limit)).unwrap()
     };
-    let all_three = vec![
-        EntityRef::contact(contact),
-        EntityRef::company(company),
-        EntityRef::lead(lead),
-    ];
+    let all_three =
+        vec![EntityRef::contact(contact), EntityRef::company(company), EntityRef::lead(lead)];
     assert_eq!(find("7654321", 100), all_three, "…1234567 in three records");
     assert_eq!(find("76543215", 100), vec![EntityRef::contact(contact)], "…51234567");
     assert_eq!(find("7654321594", 100), vec![EntityRef::contact(contact)], "the whole number");

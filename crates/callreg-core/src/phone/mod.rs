@@ -69,7 +69,7 @@ mod strip;
 pub use key::{E164, PhoneKey};
 pub use normalizer::PhoneNormalizer;
 pub use parser::{NationalReading, NumberParser, PhonenumberMetadata, default_parser};
+pub use region::{Region, UnknownRegion};
 #[cfg(feature = "rlibphonenumber")]
 pub use rlib::RlibPhonenumber;
-pub use region::{Region, UnknownRegion};
 pub use strip::strip_letters;

@@ -5,7 +5,7 @@ use super::key::{E164, PhoneKey};
 use super::meta::{self, MAX_DIGITS};
 use super::parser::{NumberParser, default_parser};
 use super::region::Region;
-use super::strip::{DigitBuf, Prepared, prepare};
+use super::strip::{DigitBuf, Prepared, prepare, prepare_into};
 use std::fmt;
 use std::sync::Arc;
 
@@ -103,7 +103,10 @@ impl PhoneNormalizer {
     /// digits, else a `Digits` key of its stripped text without `+` (short codes, service
     /// numbers with `*` or `#`, internal extensions, anything unreadable).
     pub fn key_in_region(&self, raw: &str, region: Region) -> Option<PhoneKey> {
-        let prepared = prepare(raw)?;
+        let mut prepared = Prepared::blank();
+        if !prepare_into(raw, &mut prepared) {
+            return None;
+        }
         if prepared.service {
             return Some(PhoneKey::Digits(prepared.stripped()));
         }
@@ -230,7 +233,8 @@ impl PhoneNormalizer {
     /// without its `(0)` trunk marker, or as written when that gives nothing.
     fn read_international(&self, prepared: &Prepared<'_>, prefix_len: usize) -> Option<E164> {
         let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
-        let read = without_marker.as_str().get(prefix_len..).and_then(|d| self.international_key(d));
+        let read =
+            without_marker.as_str().get(prefix_len..).and_then(|d| self.international_key(d));
         match without_marker {
             MaybeDropped::Dropped(_) if read.is_none() => {
                 prepared.digits.as_str().get(prefix_len..).and_then(|d| self.international_key(d))
@@ -457,7 +461,11 @@ mod tests {
         for region in [Region::RU, Region::DE, Region::US, Region::BY, Region::KZ] {
             let n = PhoneNormalizer::new(region);
             if let Some(PhoneKey::E164(e)) = n.key(&raw) {
-                assert_eq!(n.key(&e.to_string()), Some(PhoneKey::E164(e)), "{raw:?} under {region}");
+                assert_eq!(
+                    n.key(&e.to_string()),
+                    Some(PhoneKey::E164(e)),
+                    "{raw:?} under {region}"
+                );
             }
         }
     }

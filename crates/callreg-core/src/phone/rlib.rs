@@ -27,7 +27,8 @@ fn their_region(region: Region) -> Option<rlibphonenumber::Region> {
 
 /// The E.164 key of a parsed number, when it has 8 to 15 digits.
 fn key_of(number: &PhoneNumber) -> Option<E164> {
-    let digits = format!("{}{}", number.country_code, get_national_significant_number_owned(number));
+    let digits =
+        format!("{}{}", number.country_code, get_national_significant_number_owned(number));
     if KEY_LENGTHS.contains(&digits.len()) { E164::from_digits(&digits) } else { None }
 }
 
@@ -58,7 +59,8 @@ impl NumberParser for RlibPhonenumber {
     }
 
     fn own_international_prefix_len(&self, digits: &str, region: Region) -> Option<usize> {
-        let number = PHONE_NUMBER_UTIL.parse_and_keep_raw_input(digits, their_region(region)).ok()?;
+        let number =
+            PHONE_NUMBER_UTIL.parse_and_keep_raw_input(digits, their_region(region)).ok()?;
         if number.country_code_source() != CountryCodeSource::FromNumberWithIdd {
             return None;
         }
@@ -81,7 +83,9 @@ impl NumberParser for RlibPhonenumber {
         let valid = key.is_some() && util.is_valid_number(&number);
         let impossible_length = matches!(
             util.is_possible_number_with_reason(&number),
-            Err(ValidationError::InvalidLength | ValidationError::TooLong | ValidationError::TooShort)
+            Err(ValidationError::InvalidLength
+                | ValidationError::TooLong
+                | ValidationError::TooShort)
         );
         if !valid
             && impossible_length

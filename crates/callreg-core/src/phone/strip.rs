@@ -83,12 +83,6 @@ impl DigitBuf {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
-
-    /// Whether there is no digit.
-    #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 impl std::fmt::Debug for DigitBuf {
@@ -146,24 +140,50 @@ impl Prepared<'static> {
 /// Steps: drop a leading `tel:` (any case), then scan the rest once, up to the extension (see
 /// [`cut_extension`], which this scan agrees with).
 pub(crate) fn prepare(raw: &str) -> Option<Prepared<'_>> {
+    let mut prepared = Prepared::blank();
+    prepare_into(raw, &mut prepared).then_some(prepared)
+}
+
+impl Prepared<'_> {
+    /// Nothing read yet.
+    pub(crate) const fn blank() -> Self {
+        Prepared {
+            plus: false,
+            digits: DigitBuf::new(),
+            trunk_marker: None,
+            service: false,
+            text: "",
+        }
+    }
+}
+
+/// [`prepare`] into a [`Prepared::blank`] the caller holds; `false` when the number has no
+/// digit. The hot path uses this: a `Prepared` returned by value is copied out right after
+/// its digits were written byte by byte, and that copy stalls on store forwarding.
+pub(crate) fn prepare_into<'a>(raw: &'a str, prepared: &mut Prepared<'a>) -> bool {
     let text = drop_tel(raw);
     let bytes = text.as_bytes();
-    let mut prepared = Prepared {
-        plus: false,
-        digits: DigitBuf::new(),
-        trunk_marker: None,
-        service: false,
-        text,
-    };
+    prepared.text = text;
     // Whether a kept character (a digit or `# * , ;`) came yet: a `+` counts only before.
     // Bytes, not chars: every character the rules look at is ASCII, and an ASCII byte of
     // UTF-8 text is always a whole character.
     let mut kept_any = false;
+    // The digit count, kept here rather than in the buffer while the digits fit inline.
+    let mut count = prepared.digits.len;
     for (i, &b) in bytes.iter().enumerate() {
-        let after_digit = !prepared.digits.is_empty();
+        let after_digit = count > 0;
         match b {
             b'0'..=b'9' => {
-                prepared.digits.push(b);
+                if let Some(slot) = prepared.digits.inline.get_mut(count)
+                    && prepared.digits.heap.is_none()
+                {
+                    *slot = b;
+                    count += 1;
+                } else {
+                    prepared.digits.len = count;
+                    prepared.digits.push(b);
+                    count = prepared.digits.len;
+                }
                 kept_any = true;
             }
             // The extension starts here (as in `cut_extension`).
@@ -172,7 +192,8 @@ pub(crate) fn prepare(raw: &str) -> Option<Prepared<'_>> {
                 break;
             }
             b'e' | b'E'
-                if after_digit && bytes.get(i..i + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"ext")) =>
+                if after_digit
+                    && bytes.get(i..i + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"ext")) =>
             {
                 prepared.text = &text[..i];
                 break;
@@ -190,12 +211,13 @@ pub(crate) fn prepare(raw: &str) -> Option<Prepared<'_>> {
                 && after_digit
                 && is_trunk_marker(&text[i..]) =>
             {
-                prepared.trunk_marker = Some(prepared.digits.len());
+                prepared.trunk_marker = Some(count);
             }
             _ => {}
         }
     }
-    if prepared.digits.is_empty() { None } else { Some(prepared) }
+    prepared.digits.len = count;
+    count > 0
 }
 
 /// Whether the text starts with `доб` (any case).
@@ -359,7 +381,10 @@ mod tests {
     fn e164_numbers_are_prepared_as_their_text() {
         for digits in ["78121234567", "49301234567", "1", "999999999999999"] {
             let e = crate::phone::E164::from_digits(digits).expect("valid");
-            assert_eq!(Prepared::of_e164(e).digits, prepare(&e.to_string()).expect("digits").digits);
+            assert_eq!(
+                Prepared::of_e164(e).digits,
+                prepare(&e.to_string()).expect("digits").digits
+            );
             assert!(Prepared::of_e164(e).plus);
         }
     }
