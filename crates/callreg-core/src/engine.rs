@@ -13,7 +13,7 @@ use crate::model::{
 use crate::phone::{PhoneKey, PhoneNormalizer};
 use crate::records::RecordFetcher;
 use crate::register::RegisterRequest;
-use crate::store::{CrmStore, StoreTx};
+use crate::store::{CrmStore, StoreError, StoreTx};
 use crate::types::{CallId, EntityRef, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -313,12 +313,23 @@ impl<S: CrmStore> Engine<S> {
 
     // ---- reading -----------------------------------------------------------------------
 
-    /// Runs a read-only query in its own transaction.
+    /// Runs a read-only query in a transaction of its own that is never committed (see
+    /// [`CrmStore::read_only`]): one consistent view, and anything written is discarded.
     pub fn read<T>(
         &self,
         query: impl FnOnce(&mut dyn StoreTx) -> Result<T, crate::store::StoreError>,
     ) -> Result<T, CallregError> {
-        self.in_transaction(|tx| Ok(query(tx)?))
+        // A read never commits: on SQLite it runs without the write lock, so readers never
+        // block the writer.
+        let mut query = Some(query);
+        let mut answer = None;
+        self.store.read_only(&mut |tx| {
+            if let Some(query) = query.take() {
+                answer = Some(query(tx)?);
+            }
+            Ok(())
+        })?;
+        answer.ok_or_else(|| StoreError::other("the store did not run the read").into())
     }
 
     /// The user with this id.

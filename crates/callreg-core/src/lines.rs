@@ -84,7 +84,7 @@ impl<S: CrmStore> Engine<S> {
         if !auth.kind.may_manage_calls() {
             return Err(CallregError::WrongAuthType);
         }
-        self.in_transaction(|tx| Ok(tx.list_lines(auth.app_id.as_ref())?))
+        self.read(|tx| tx.list_lines(auth.app_id.as_ref()))
     }
 }
 

@@ -5,7 +5,7 @@ use crate::engine::Engine;
 use crate::error::CallregError;
 use crate::matching::caller_keys;
 use crate::model::User;
-use crate::store::{CrmStore, StoreTx};
+use crate::store::{CrmStore, StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType, UserId};
 
 /// One record owning the number.
@@ -33,7 +33,7 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::PhoneNumberEmpty);
         }
         let keys = caller_keys(self.phones(), phone_number, None);
-        self.in_transaction(|tx| {
+        self.read(|tx| {
             let mut found: Vec<EntityRef> = Vec::new();
             for key in &keys {
                 found.extend(tx.find_entities_by_phone_key(key)?);
@@ -52,10 +52,7 @@ impl<S: CrmStore> Engine<S> {
     }
 }
 
-fn search_hit(
-    tx: &mut dyn StoreTx,
-    entity: EntityRef,
-) -> Result<Option<CrmSearchHit>, CallregError> {
+fn search_hit(tx: &mut dyn StoreTx, entity: EntityRef) -> StoreResult<Option<CrmSearchHit>> {
     let (assigned_by, name) = match entity.kind {
         EntityType::Contact => match tx.contact(entity.id)? {
             Some(c) => (c.assigned_by, format!("{} {}", c.name, c.last_name).trim().to_string()),

@@ -4,6 +4,8 @@
 
 use callreg_core::clock::ManualClock;
 use callreg_core::model::TelephonyPermission;
+use callreg_core::records::{AttachRecordOutcome, AttachRecordRequest};
+use callreg_core::transcripts::{RawTranscriptMessage, TranscriptRequest};
 use callreg_core::{
     Auth, CallType, CallregError, CrmStore, Engine, EngineConfig, EntityType, FinishRequest,
     NewCompany, NewContact, NewDeal, NewLead, NewUser, PhoneInput, RegisterRequest, UserRef,
@@ -66,6 +68,12 @@ enum Op {
     Register(Registration),
     Finish { call: usize, user: i64, app: usize, duration: i64, vote: i64, status: Option<String> },
     Advance { minutes: i64 },
+    ShowOrHide { call: usize, users: Option<Vec<i64>>, show: bool },
+    Search { number: NumberPick },
+    Line { app: usize, line: usize, action: u8, flag: Option<bool> },
+    AttachRecord { call: usize, wav: bool, announce: bool },
+    AttachTranscription { call: usize, side: bool, messages: usize },
+    TakeEvents { limit: usize, clear: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +143,16 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0usize..8, 1i64..4, 0usize..3, -5i64..300, 0i64..6, proptest::option::of(prop_oneof![Just("200".to_string()), Just("304".to_string()), Just("603-S".to_string())]))
             .prop_map(|(call, user, app, duration, vote, status)| Op::Finish { call, user, app, duration, vote, status }),
         2 => (0i64..45).prop_map(|minutes| Op::Advance { minutes }),
+        2 => (0usize..8, proptest::option::of(proptest::collection::vec(0i64..6, 0..3)), any::<bool>())
+            .prop_map(|(call, users, show)| Op::ShowOrHide { call, users, show }),
+        1 => number_pick().prop_map(|number| Op::Search { number }),
+        1 => (0usize..3, 0usize..3, 0u8..4, proptest::option::of(any::<bool>()))
+            .prop_map(|(app, line, action, flag)| Op::Line { app, line, action, flag }),
+        1 => (0usize..8, any::<bool>(), any::<bool>())
+            .prop_map(|(call, wav, announce)| Op::AttachRecord { call, wav, announce }),
+        1 => (0usize..8, any::<bool>(), 0usize..3)
+            .prop_map(|(call, side, messages)| Op::AttachTranscription { call, side, messages }),
+        1 => (1usize..5, any::<bool>()).prop_map(|(limit, clear)| Op::TakeEvents { limit, clear }),
     ]
 }
 
@@ -256,6 +274,71 @@ impl<S: CrmStore> Side<S> {
                 self.clock.advance(Duration::minutes(*minutes));
                 String::new()
             }
+            Op::ShowOrHide { call, users, show } => {
+                let id = self.calls.pick(*call);
+                let result = if *show {
+                    engine.show_call(&id, users.as_deref())
+                } else {
+                    engine.hide_call(&id, users.as_deref())
+                };
+                view(result)
+            }
+            Op::Search { number: pick } => view(engine.search_crm_entities(&number(*pick))),
+            Op::Line { app, line, action, flag } => {
+                let number = LINES[*line];
+                let result = match action {
+                    0 => {
+                        engine.add_line(&auth(*app), number, Some("Line"), *flag).map(|id| vec![id])
+                    }
+                    1 => engine
+                        .update_line(&auth(*app), Some(number), Some("Renamed"), *flag)
+                        .map(|id| vec![id]),
+                    2 => engine.delete_line(&auth(*app), Some(number)).map(|()| Vec::new()),
+                    _ => {
+                        engine.lines(&auth(*app)).map(|lines| lines.iter().map(|l| l.id).collect())
+                    }
+                };
+                view(result)
+            }
+            Op::AttachRecord { call, wav, announce } => {
+                let id = self.calls.pick(*call);
+                // "RIFF....WAVE" and an MPEG frame sync, in base64.
+                let (name, content) = if *wav {
+                    ("r.wav", "UklGRiQAAABXQVZFZm10IA==")
+                } else {
+                    ("r.mp3", "//uQRAAAAAAA")
+                };
+                let request = if *announce {
+                    AttachRecordRequest::announce(id, name)
+                } else {
+                    AttachRecordRequest::file(id, name, content)
+                };
+                // Upload tokens are random: compare only whether an upload was announced.
+                let result = engine.attach_record(&request).map(|outcome| match outcome {
+                    AttachRecordOutcome::Attached { file_id } => format!("attached {file_id}"),
+                    AttachRecordOutcome::UploadRequired { .. } => "upload".to_string(),
+                });
+                self.calls.redact(&view(result))
+            }
+            Op::AttachTranscription { call, side, messages } => {
+                let side = if *side { "User" } else { "user" };
+                let lines = (0..*messages)
+                    .map(|i| RawTranscriptMessage::new(side, 0, 2, format!("m{i}")))
+                    .collect();
+                let request = TranscriptRequest::new(self.calls.pick(*call), lines);
+                self.calls.redact(&view(engine.attach_transcription(&request)))
+            }
+            Op::TakeEvents { limit, clear } => {
+                // Process ids are random: compare the events taken.
+                let result = engine.take_offline_events(*limit, *clear).map(|taken| {
+                    taken
+                        .events
+                        .iter()
+                        .map(|e| (e.id, e.name.clone(), e.data.clone()))
+                        .collect::<Vec<_>>()
+                });
+                self.calls.redact(&view(result))
+            }
         }
     }
 
@@ -287,6 +370,18 @@ impl<S: CrmStore> Side<S> {
             out += &format!("active: {call}\n");
         }
         out += &format!("records: {:?}\n", e.call_records().unwrap());
+        for record in e.call_records().unwrap() {
+            if let Some(audio) = record.record_id {
+                out += &format!("audio {audio}: {:?}\n", e.call_audio(audio).unwrap());
+            }
+            if let Some(transcript) = record.transcript_id {
+                out +=
+                    &format!("transcript {transcript}: {:?}\n", e.transcript(transcript).unwrap());
+            }
+        }
+        for app in 0..3 {
+            out += &format!("lines {app}: {:?}\n", e.lines(&auth(app)).unwrap());
+        }
         out += &format!("activities: {:?}\n", e.activities().unwrap());
         out += &format!("missed: {:?}\n", e.missed_calls().unwrap());
         out += &format!("events: {:?}\n", e.pending_events(usize::MAX).unwrap());
