@@ -241,8 +241,9 @@ fn rank(
         owners.bound = found;
         return Ok(());
     }
-    found.sort_unstable_by_key(|e| (kind_rank(e.kind), e.id));
-    let clients = found.iter().take_while(|e| kind_rank(e.kind) < kind_rank(EntityType::Lead));
+    found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+    let clients =
+        found.iter().take_while(|e| e.kind.search_rank() < EntityType::Lead.search_rank());
     let contacts = clients.clone().take_while(|e| e.kind == EntityType::Contact).count();
     let client_count = clients.count();
     let mut bound = found;
@@ -279,16 +280,6 @@ fn rank(
     owners.primary = primary;
     owners.bound = bound;
     Ok(())
-}
-
-/// Order of types in a search: contact, company, lead.
-fn kind_rank(kind: EntityType) -> u8 {
-    match kind {
-        EntityType::Contact => 0,
-        EntityType::Company => 1,
-        EntityType::Lead => 2,
-        EntityType::Deal => 3,
-    }
 }
 
 /// Among clients of one type (`candidates` non-empty, ascending ids): the one with the most

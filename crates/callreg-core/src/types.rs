@@ -139,6 +139,16 @@ impl EntityType {
         }
     }
 
+    /// Order of types in the answers of searches by number: contact, company, lead, deal.
+    pub fn search_rank(self) -> u8 {
+        match self {
+            EntityType::Contact => 0,
+            EntityType::Company => 1,
+            EntityType::Lead => 2,
+            EntityType::Deal => 3,
+        }
+    }
+
     /// The type with this `OWNER_TYPE_ID`.
     pub fn from_type_id(id: i64) -> Option<EntityType> {
         match id {

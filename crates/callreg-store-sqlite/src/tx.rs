@@ -717,7 +717,7 @@ impl StoreTx for SqliteTx<'_> {
             params![reversed_suffix, upper, limit],
             |row| rows::entity(row, 0),
         )?;
-        found.sort_unstable_by_key(|e| (kind_rank(e.kind), e.id));
+        found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
         Ok(found)
     }
 
@@ -925,15 +925,5 @@ impl StoreTx for SqliteTx<'_> {
 
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
         Ok(SqliteTx::delete_events(self, ids)?)
-    }
-}
-
-/// Order of types in the answers of searches by number: contact, company, lead.
-fn kind_rank(kind: EntityType) -> u8 {
-    match kind {
-        EntityType::Contact => 0,
-        EntityType::Company => 1,
-        EntityType::Lead => 2,
-        EntityType::Deal => 3,
     }
 }
