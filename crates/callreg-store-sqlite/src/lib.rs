@@ -85,8 +85,12 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 /// `Arc`); see the [crate docs](crate) for durability and concurrency.
 #[derive(Debug)]
 pub struct SqliteStore {
-    /// The one connection every transaction runs on.
+    /// The connection every write transaction runs on.
     writer: Mutex<Connection>,
+    /// A second connection for read-only transactions of a file store, so that a reader in
+    /// this process never waits for a writer (WAL readers see the last committed state).
+    /// `None` in memory, where reads use the writer's connection.
+    reader: Option<Mutex<Connection>>,
     /// The database file; `None` in memory.
     path: Option<PathBuf>,
     /// The directory of a temporary store, deleted on drop (after the connection closes:
@@ -105,7 +109,13 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref();
         let conn = open_connection(path)?;
-        Ok(SqliteStore { writer: Mutex::new(conn), path: Some(path.to_path_buf()), temp_dir: None })
+        let reader = open_reader(path)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            reader: Some(Mutex::new(reader)),
+            path: Some(path.to_path_buf()),
+            temp_dir: None,
+        })
     }
 
     /// A store in memory, gone when dropped. Same schema and behaviour as a file, without
@@ -113,7 +123,7 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
         configure(&conn)?;
-        Ok(SqliteStore { writer: Mutex::new(conn), path: None, temp_dir: None })
+        Ok(SqliteStore { writer: Mutex::new(conn), reader: None, path: None, temp_dir: None })
     }
 
     /// A new, empty store in a file of a fresh temporary directory; the directory is deleted
@@ -161,7 +171,10 @@ impl CrmStore for SqliteStore {
         &self,
         read: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let conn = self.lock();
+        let conn = match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
+            None => self.lock(),
+        };
         if !conn.is_autocommit() {
             run(&conn, "ROLLBACK").map_err(SqliteError::from)?;
         }
@@ -192,6 +205,22 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         })?;
     }
     configure(&conn)?;
+    Ok(conn)
+}
+
+/// The read connection of a file store, opened after the writer has migrated the schema:
+/// the same settings, and `query_only` so that nothing can write through it.
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(SqliteError::from)?;
+    let setup = || -> Result<(), SqliteError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_prepared_statement_cache_capacity(statements::CACHE_CAPACITY);
+        Ok(())
+    };
+    setup()?;
     Ok(conn)
 }
 

@@ -90,3 +90,45 @@ fn child_process() {
     register_all_numbers(&path);
     println!("REGISTERED ALL");
 }
+
+/// A reader in the same process does not wait for a writer: while a write transaction is
+/// open, a read on another thread completes and sees the last committed state.
+#[test]
+fn reads_do_not_wait_for_an_open_write_transaction() {
+    use callreg_core::store::CrmStore;
+    use std::sync::mpsc;
+    let store = callreg_store_sqlite::SqliteStore::open_temporary().unwrap();
+    let engine = callreg_core::Engine::new(store, callreg_core::EngineConfig::default()).unwrap();
+    let store = engine.store();
+    let mut writer = store.begin().unwrap();
+    let user = callreg_core::model::User {
+        id: callreg_core::UserId(0),
+        active: true,
+        email: String::new(),
+        name: "uncommitted".into(),
+        last_name: String::new(),
+        inner_phone: None,
+        phones: Vec::new(),
+        admin: false,
+        permissions: Default::default(),
+    };
+    writer.insert_user(&user).unwrap();
+    let (done, finished) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut names = Vec::new();
+            let read = store.read_only(&mut |tx| {
+                names = tx.list_users()?.into_iter().map(|u| u.name).collect();
+                Ok(())
+            });
+            let _ = done.send((read.is_ok(), names));
+        });
+        // Generous: only a reader blocked behind the writer would take this long. The writer
+        // is released before judging, so that a blocked reader fails the test, not hangs it.
+        let answer = finished.recv_timeout(std::time::Duration::from_secs(60));
+        drop(writer);
+        let (ok, names) = answer.expect("the read finished while the write was open");
+        assert!(ok);
+        assert_eq!(names, vec!["Admin".to_string()], "the uncommitted user is not seen");
+    });
+}
