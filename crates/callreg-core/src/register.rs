@@ -411,10 +411,7 @@ impl<S: CrmStore> Engine<S> {
             created_lead: outcome.created_lead,
         };
         tx.insert_active_call(&call)?;
-        queue_call_started(tx, &call, now)?;
-        if request.show {
-            queue_card_show(tx, &call, call.user_id, now)?;
-        }
+        queue_call_started(tx, &call, request.show, now)?;
         Ok(outcome)
     }
 
@@ -626,10 +623,12 @@ fn text(value: impl Into<String>) -> Value {
     Value::String(value.into())
 }
 
-/// `OnVoximplantCallInit` and `OnVoximplantCallStart` for a new call (contract D9).
+/// `OnVoximplantCallInit` and `OnVoximplantCallStart` for a new call (contract D9), then,
+/// with `show`, the call card notification for the call's user; written in one go.
 fn queue_call_started(
     tx: &mut dyn StoreTx,
     call: &ActiveCall,
+    show: bool,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
     let app_id = call.app_id.as_ref().map_or(Value::Null, |a| text(a.as_str()));
@@ -638,11 +637,15 @@ fn queue_call_started(
     init.insert("CALL_TYPE".into(), text(call.call_type.code().to_string()));
     init.insert("CALLER_ID".into(), text(call.caller_id.as_str()));
     init.insert("REST_APP_ID".into(), app_id);
-    tx.push_event(event_names::CALL_INIT, &init, now)?;
     let mut start = EventData::new();
     start.insert("CALL_ID".into(), text(call.call_id.as_str()));
     start.insert("USER_ID".into(), text(call.user_id.to_string()));
-    tx.push_event(event_names::CALL_START, &start, now)?;
+    let card = show.then(|| card_show_data(call, call.user_id));
+    let mut events = vec![(event_names::CALL_INIT, &init), (event_names::CALL_START, &start)];
+    if let Some(card) = &card {
+        events.push((event_names::CARD_SHOW, card));
+    }
+    tx.push_events(&events, now)?;
     Ok(())
 }
 
@@ -653,6 +656,12 @@ pub(crate) fn queue_card_show(
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
+    tx.push_event(event_names::CARD_SHOW, &card_show_data(call, user), now)?;
+    Ok(())
+}
+
+/// The data of the call card notification for one user.
+fn card_show_data(call: &ActiveCall, user: UserId) -> EventData {
     let mut data = EventData::new();
     data.insert("CALL_ID".into(), text(call.call_id.as_str()));
     data.insert("USER_ID".into(), text(user.to_string()));
@@ -662,6 +671,5 @@ pub(crate) fn queue_card_show(
     let primary = call.primary();
     data.insert("CRM_ENTITY_TYPE".into(), text(primary.map_or("", |e| e.kind.as_str())));
     data.insert("CRM_ENTITY_ID".into(), primary.map_or(Value::Null, |e| text(e.id.to_string())));
-    tx.push_event(event_names::CARD_SHOW, &data, now)?;
-    Ok(())
+    data
 }

@@ -83,6 +83,14 @@ pub trait CrmStore: Send + Sync {
         let mut tx = self.begin()?;
         read(tx.as_mut())
     }
+
+    /// Loads what the adapter keeps in memory to answer commands fast, so that the first
+    /// command after opening costs what later ones do. Called by [`Engine::new`] after it
+    /// has rehearsed a registration (and rolled it back). Failures are the adapter's to
+    /// ignore: the commands report their own. The default does nothing.
+    ///
+    /// [`Engine::new`]: crate::Engine::new
+    fn warm_up(&self) {}
 }
 
 /// One open transaction. Dropping it without [`commit`](StoreTx::commit) rolls back.
@@ -272,6 +280,16 @@ pub trait StoreTx {
 
     /// Appends an event; returns its id.
     fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Appends events in this order, all created `at`; returns their ids in the same order.
+    /// The same as [`StoreTx::push_event`] for each (which this default does); a store may
+    /// write them in one go.
+    fn push_events(
+        &mut self,
+        events: &[(&str, &EventData)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        events.iter().map(|(name, data)| self.push_event(name, data, at)).collect()
+    }
     /// Up to `limit` events not claimed by any reader, oldest first.
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>>;
     /// Marks events as claimed by a reader's process id.

@@ -2,7 +2,7 @@
 
 use crate::error::{Result, SqliteError};
 use callreg_core::auth::AppId;
-use callreg_core::model::{Direction, ResultMark};
+use callreg_core::model::{CallEntity, Direction, ResultMark};
 use callreg_core::phone::PhoneKey;
 use callreg_core::types::{CallType, EntityRef, EntityType, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -11,9 +11,37 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 /// for years 0000–9999, so text order is time order, and exact to the nanosecond.
 const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.9fZ";
 
-/// A timestamp as stored.
+/// A timestamp as stored: [`TIMESTAMP_FORMAT`], written digit by digit for years 0–9999
+/// outside leap seconds (every timestamp a registration writes), through chrono's formatter
+/// otherwise.
 pub(crate) fn timestamp_to_sql(at: &DateTime<Utc>) -> String {
-    at.format(TIMESTAMP_FORMAT).to_string()
+    use chrono::{Datelike, Timelike};
+    let (year, nanos) = (at.year(), at.nanosecond());
+    let Ok(year) = u32::try_from(year) else { return at.format(TIMESTAMP_FORMAT).to_string() };
+    if year > 9999 || nanos >= 1_000_000_000 {
+        return at.format(TIMESTAMP_FORMAT).to_string();
+    }
+    let mut text = [0u8; 30];
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut value = value;
+        for slot in text[at..at + width].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, at.month(), 2);
+    put(8, at.day(), 2);
+    put(11, at.hour(), 2);
+    put(14, at.minute(), 2);
+    put(17, at.second(), 2);
+    put(20, nanos, 9);
+    for (index, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.')]
+    {
+        text[index] = separator;
+    }
+    text[29] = b'Z';
+    text.iter().map(|&b| char::from(b)).collect()
 }
 
 /// A stored timestamp.
@@ -133,6 +161,48 @@ pub(crate) fn entity_from_sql(kind: i64, id: i64) -> Result<EntityRef> {
     Ok(EntityRef { kind: entity_type_from_sql(kind)?, id: id_from_sql("entity id", id)? })
 }
 
+/// An active call's bindings as `active_call.entities`: `<type>:<id>:<primary>:<created>`
+/// per binding, in order, joined by `;`.
+pub(crate) fn entities_to_sql(entities: &[CallEntity]) -> Result<String> {
+    let mut text = String::with_capacity(entities.len() * 12);
+    for (index, binding) in entities.iter().enumerate() {
+        if index > 0 {
+            text.push(';');
+        }
+        let id = int_to_sql("entity id", binding.entity.id)?;
+        let kind = entity_type_to_sql(binding.entity.kind);
+        let (primary, created) = (bool_to_sql(binding.primary), bool_to_sql(binding.created));
+        text.push_str(&format!("{kind}:{id}:{primary}:{created}"));
+    }
+    Ok(text)
+}
+
+/// The bindings of `active_call.entities`.
+pub(crate) fn entities_from_sql(text: &str) -> Result<Vec<CallEntity>> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(';')
+        .map(|binding| {
+            let bad = || SqliteError::decode("call binding", binding);
+            let mut fields = binding.split(':');
+            let mut next = || -> Result<i64> {
+                fields.next().and_then(|f| f.parse::<i64>().ok()).ok_or_else(bad)
+            };
+            let (kind, id, primary, created) = (next()?, next()?, next()?, next()?);
+            if fields.next().is_some() || !(0..=1).contains(&primary) || !(0..=1).contains(&created)
+            {
+                return Err(bad());
+            }
+            Ok(CallEntity {
+                entity: entity_from_sql(kind, id)?,
+                primary: primary == 1,
+                created: created == 1,
+            })
+        })
+        .collect()
+}
+
 /// A stored nullable entity reference from its two columns.
 pub(crate) fn optional_entity_from_sql(
     kind: Option<i64>,
@@ -203,6 +273,22 @@ mod tests {
         let before = texts.clone();
         texts.sort();
         assert_eq!(texts, before);
+    }
+
+    proptest::proptest! {
+        /// The hand-written layout is chrono's, for every instant chrono can represent.
+        #[test]
+        fn timestamps_are_written_as_chrono_writes_them(
+            seconds in -100_000_000_000i64..300_000_000_000,
+            nanos in 0u32..2_000_000_000,
+        ) {
+            if let Some(at) = Utc.timestamp_opt(seconds, nanos).single() {
+                proptest::prop_assert_eq!(
+                    timestamp_to_sql(&at),
+                    at.format(TIMESTAMP_FORMAT).to_string()
+                );
+            }
+        }
     }
 
     #[test]

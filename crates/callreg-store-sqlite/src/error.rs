@@ -32,6 +32,9 @@ pub(crate) enum SqliteError {
     /// Creating the temporary directory of a temporary store failed.
     #[error("cannot create a temporary directory: {0}")]
     TempDir(#[source] std::io::Error),
+    /// The checkpoint thread of a file store could not be started.
+    #[error("cannot start the checkpoint thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 impl SqliteError {
@@ -67,7 +70,7 @@ impl From<SqliteError> for StoreError {
             // A row that does not decode was damaged after it was written.
             SqliteError::Decode { .. } => StoreError::Corrupt,
             SqliteError::Json(_) | SqliteError::OutOfRange { .. } => StoreError::Other,
-            SqliteError::TempDir(_) => StoreError::Io,
+            SqliteError::TempDir(_) | SqliteError::Thread(_) => StoreError::Io,
         };
         category(Box::new(error))
     }

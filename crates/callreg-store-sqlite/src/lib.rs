@@ -52,6 +52,8 @@
 //! untouched. Every table is `STRICT`, foreign keys are enforced, and every lookup of the
 //! engine is an index probe.
 
+mod cache;
+mod checkpoint;
 mod codec;
 mod error;
 mod rows;
@@ -59,8 +61,11 @@ mod schema;
 mod statements;
 mod tx;
 
+pub use checkpoint::{CHECKPOINT_FRAMES, WRITER_CHECKPOINT_FRAMES};
 pub use schema::SCHEMA_VERSION;
 
+use crate::cache::ReadCache;
+use crate::checkpoint::Checkpointer;
 use crate::error::{SqliteError, is_busy};
 use crate::tx::{SqliteTx, run};
 use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
@@ -70,9 +75,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// The page cache of the connection, in KiB (SQLite's default is 2 MiB): enough for the
-/// phone indexes of a million phones, so that lookups stay in memory as the CRM grows.
+/// The page cache of the read connection, in KiB (SQLite's default is 2 MiB): enough for
+/// the phone indexes of a million phones, so that lookups stay in memory as the CRM grows.
 pub const PAGE_CACHE_KIB: i64 = 64 * 1024;
+
+/// The page cache of the write connection, in KiB. Smaller than the reader's: when a commit
+/// follows a B-tree rebalance that swapped two pages (through a temporary page number past the
+/// end of the file), SQLite walks its whole page-cache hash table to drop that number, a walk
+/// as long as the cache is large. With 64 MiB it cost registrations more than the misses
+/// of a small cache do (those are reads from the operating system's cache of the file).
+pub const WRITER_PAGE_CACHE_KIB: i64 = 4 * 1024;
 
 /// How long SQLite itself waits for another connection's lock before reporting busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -85,12 +97,18 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 /// `Arc`); see the [crate docs](crate) for durability and concurrency.
 #[derive(Debug)]
 pub struct SqliteStore {
-    /// The connection every write transaction runs on.
-    writer: Mutex<Connection>,
+    /// The connection every write transaction runs on, with its cache of users and
+    /// exclusions.
+    writer: Mutex<Session>,
     /// A second connection for read-only transactions of a file store, so that a reader in
     /// this process never waits for a writer (WAL readers see the last committed state).
-    /// `None` in memory, where reads use the writer's connection.
-    reader: Option<Mutex<Connection>>,
+    /// Without a cache: every commit of the writer would empty it. `None` in memory, where
+    /// reads use the writer's connection.
+    reader: Option<Mutex<Session>>,
+    /// The thread that checkpoints a file store's write-ahead log; `None` in memory. Dropped
+    /// (stopped and joined) before the temporary directory below.
+    #[allow(dead_code)] // held for its `Drop`
+    checkpointer: Option<Checkpointer>,
     /// The database file; `None` in memory.
     path: Option<PathBuf>,
     /// The directory of a temporary store, deleted on drop (after the connection closes:
@@ -108,11 +126,13 @@ impl SqliteStore {
     /// [`StoreError::Io`] when the file cannot be opened or created.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref();
-        let conn = open_connection(path)?;
+        let mut conn = open_connection(path)?;
         let reader = open_reader(path)?;
+        let checkpointer = Some(Checkpointer::start(path, &mut conn)?);
         Ok(SqliteStore {
-            writer: Mutex::new(conn),
-            reader: Some(Mutex::new(reader)),
+            writer: Mutex::new(Session::cached(conn)),
+            reader: Some(Mutex::new(Session { conn: reader, cache: None })),
+            checkpointer,
             path: Some(path.to_path_buf()),
             temp_dir: None,
         })
@@ -123,7 +143,13 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
         let conn = Connection::open_in_memory().map_err(SqliteError::from)?;
         configure(&conn)?;
-        Ok(SqliteStore { writer: Mutex::new(conn), reader: None, path: None, temp_dir: None })
+        Ok(SqliteStore {
+            writer: Mutex::new(Session::cached(conn)),
+            reader: None,
+            checkpointer: None,
+            path: None,
+            temp_dir: None,
+        })
     }
 
     /// A new, empty store in a file of a fresh temporary directory; the directory is deleted
@@ -145,44 +171,117 @@ impl SqliteStore {
 
     /// The writer connection, locked. A panic while it was held has already rolled its
     /// transaction back (in the transaction's `Drop`), so a poisoned lock is safe to use.
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Session> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the locked connection outside any transaction (for tests).
     #[cfg(test)]
     pub(crate) fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
-        f(&self.lock())
+        f(&self.lock().conn)
+    }
+}
+
+/// A connection and what it remembers between transactions.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) conn: Connection,
+    /// `None` for a connection whose reads are not cached.
+    pub(crate) cache: Option<ReadCache>,
+}
+
+impl Session {
+    fn cached(conn: Connection) -> Session {
+        Session { conn, cache: Some(ReadCache::default()) }
+    }
+
+    /// Checks the cache (if any) against the database's `data_version`, inside a
+    /// transaction that has just begun; empties the whole cache when that fails.
+    pub(crate) fn validate_cache(&mut self) -> Result<(), SqliteError> {
+        let Some(cache) = self.cache.as_mut() else { return Ok(()) };
+        let version = self
+            .conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut pragma| pragma.query_row([], |row| row.get::<_, i64>(0)));
+        match version {
+            Ok(version) => {
+                cache.validate(version);
+                Ok(())
+            }
+            Err(e) => {
+                cache.clear();
+                Err(e.into())
+            }
+        }
     }
 }
 
 impl CrmStore for SqliteStore {
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
-        let conn = self.lock();
-        if !conn.is_autocommit() {
+        let mut session = self.lock();
+        if !session.conn.is_autocommit() {
             // A transaction whose ROLLBACK failed in `Drop`: finish rolling it back.
-            run(&conn, "ROLLBACK").map_err(SqliteError::from)?;
+            run(&session.conn, "ROLLBACK").map_err(SqliteError::from)?;
         }
-        begin_immediate(&conn)?;
-        Ok(Box::new(SqliteTx::new(conn)))
+        begin_immediate(&session.conn)?;
+        if let Err(e) = session.validate_cache() {
+            let _ = run(&session.conn, "ROLLBACK");
+            return Err(e.into());
+        }
+        Ok(Box::new(SqliteTx::new(session)))
     }
 
     fn read_only(
         &self,
         read: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let conn = match &self.reader {
+        let session = match &self.reader {
             Some(reader) => reader.lock().unwrap_or_else(PoisonError::into_inner),
             None => self.lock(),
         };
-        if !conn.is_autocommit() {
-            run(&conn, "ROLLBACK").map_err(SqliteError::from)?;
+        if !session.conn.is_autocommit() {
+            run(&session.conn, "ROLLBACK").map_err(SqliteError::from)?;
         }
         // A deferred transaction: a read snapshot, without the file's write lock (readers do
         // not wait for writers in WAL mode). Rolled back when the transaction drops.
-        run(&conn, "BEGIN").map_err(SqliteError::from)?;
-        let mut tx = SqliteTx::new(conn);
+        run(&session.conn, "BEGIN").map_err(SqliteError::from)?;
+        let mut tx = SqliteTx::new(session);
+        tx.validate_cache()?;
         read(&mut tx)
+    }
+
+    /// Prepares every statement on both connections, and reads every page of a database
+    /// that fits the writer's page cache into it (by `PRAGMA quick_check`, which walks every
+    /// B-tree), so that the first commands after opening cost what later ones do. A larger
+    /// database is left to be read as it is used: it could not stay in the cache anyway.
+    fn warm_up(&self) {
+        if let Some(reader) = &self.reader {
+            prepare_all(&reader.lock().unwrap_or_else(PoisonError::into_inner).conn);
+        }
+        let session = self.lock();
+        let conn = &session.conn;
+        prepare_all(conn);
+        let fits = conn
+            .pragma_query_value(None, "page_count", |row| row.get::<_, i64>(0))
+            .and_then(|pages| {
+                let size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+                Ok(pages.saturating_mul(size) <= WRITER_PAGE_CACHE_KIB * 1024)
+            });
+        if matches!(fits, Ok(true)) && conn.is_autocommit() {
+            let _ = conn.prepare("PRAGMA quick_check").and_then(|mut check| {
+                check.query_map([], |row| row.get::<_, String>(0))?.for_each(drop);
+                Ok(())
+            });
+        }
+    }
+}
+
+/// Prepares every statement of the adapter into `conn`'s statement cache (errors are left
+/// for the commands to report).
+fn prepare_all(conn: &Connection) {
+    let sizes = 2..=statements::MAX_EVENTS_AT_ONCE;
+    for statement in statements::ALL.iter().copied().chain(sizes.map(statements::insert_events)) {
+        let _ = conn.prepare_cached(statement);
     }
 }
 
@@ -229,7 +328,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     let setup = || -> Result<(), SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+        conn.pragma_update(None, "cache_size", -WRITER_PAGE_CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         // Query-planner stability: a cached statement keeps its plan instead of being
         // re-prepared when SQLite's statistics suggest another one for new parameters.

@@ -2,9 +2,9 @@
 //! statements named in its doc (see `statements.rs`).
 
 use crate::codec::{
-    app_from_key, call_type_from_sql, direction_from_sql, entity_from_sql, id_from_sql,
-    optional_entity_from_sql, optional_id_from_sql, optional_key_from_sql, result_mark_from_sql,
-    timestamp_from_sql, user_from_sql,
+    app_from_key, call_type_from_sql, direction_from_sql, entities_from_sql, entity_from_sql,
+    id_from_sql, optional_entity_from_sql, optional_id_from_sql, optional_key_from_sql,
+    result_mark_from_sql, timestamp_from_sql, user_from_sql,
 };
 use crate::error::{Result, SqliteError};
 use callreg_core::model::{
@@ -141,7 +141,7 @@ pub(crate) fn line(row: &Row<'_>) -> rusqlite::Result<Line> {
     })
 }
 
-/// `active_call_columns!`; the entities are read separately.
+/// `active_call_columns!`.
 pub(crate) fn active_call(row: &Row<'_>) -> rusqlite::Result<ActiveCall> {
     Ok(ActiveCall {
         call_id: CallId::new(row.get::<_, String>(0)?),
@@ -156,7 +156,7 @@ pub(crate) fn active_call(row: &Row<'_>) -> rusqlite::Result<ActiveCall> {
         line_id: optional_id(row, 9, "line id")?,
         portal_number: row.get(10)?,
         external_call_id: row.get(11)?,
-        entities: Vec::new(),
+        entities: column(13, entities_from_sql(&row.get::<_, String>(13)?))?,
         created_lead: optional_id(row, 12, "lead id")?,
     })
 }

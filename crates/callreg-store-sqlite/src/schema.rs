@@ -20,6 +20,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_national_suffix.sql"),
         backfill: Some(fill_national_rev),
     },
+    Migration {
+        sql: include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
+        backfill: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -2,7 +2,8 @@
 //! connection and kept in rusqlite's statement cache (`prepare_cached`), which is sized to
 //! hold all of them ([`CACHE_CAPACITY`]).
 
-/// Capacity of the prepared-statement cache: more than the statements below.
+/// Capacity of the prepared-statement cache: more than the statements below ([`ALL`], those
+/// of [`insert_events`] and the transaction statements).
 pub(crate) const CACHE_CAPACITY: usize = 128;
 
 // ---- metadata -------------------------------------------------------------------------
@@ -104,17 +105,20 @@ pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_
 
 // ---- active calls -----------------------------------------------------------------------------
 
-pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, app_key, \
+/// `seq` is one more than the caller's latest live call's (read from the index the insert
+/// writes anyway).
+pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, seq, app_key, \
      user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
-     line_id, portal_number, external_call_id, created_lead) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-pub(crate) const INSERT_CALL_ENTITY: &str = "INSERT INTO call_entity (call_id, position, \
-     entity_type, entity_id, is_primary, is_created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+     line_id, portal_number, external_call_id, created_lead, entities) \
+     VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM active_call \
+                  WHERE app_key = ?2 AND caller_key = ?5), \
+             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 /// The columns an [`ActiveCall`](callreg_core::model::ActiveCall) is read from, as a literal.
 macro_rules! active_call_columns {
     () => {
         "call_id, app_key, user_id, caller_id, caller_key, call_type, start_date, \
-         registered_at, portal_user_id, line_id, portal_number, external_call_id, created_lead"
+         registered_at, portal_user_id, line_id, portal_number, external_call_id, created_lead, \
+         entities"
     };
 }
 pub(crate) const SELECT_ACTIVE_CALL: &str =
@@ -124,7 +128,7 @@ pub(crate) const FIND_ACTIVE_CALL_BY_EXTERNAL_ID: &str = concat!(
     active_call_columns!(),
     " FROM active_call WHERE app_key = ?1 AND external_call_id = ?2"
 );
-/// Oldest registration first: `seq` is the registration order.
+/// Oldest registration first: `seq` orders a caller's calls by registration.
 pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
     "SELECT ",
     active_call_columns!(),
@@ -134,8 +138,6 @@ pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
 pub(crate) const LIST_ACTIVE_CALLS: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
 pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE call_id = ?1";
-pub(crate) const SELECT_CALL_ENTITIES: &str = "SELECT entity_type, entity_id, is_primary, \
-     is_created FROM call_entity WHERE call_id = ?1 ORDER BY position";
 
 // ---- finished calls ----------------------------------------------------------------------
 
@@ -228,20 +230,151 @@ pub(crate) const SELECT_TRANSCRIPT_MESSAGES: &str = "SELECT side, start_time, st
 
 // ---- outbox -----------------------------------------------------------------------------------
 
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO event (name, data, created_at) VALUES (?1, ?2, ?3)";
-/// Unclaimed events, oldest first: a walk of the `event_pending` index, at most `?1` long.
-pub(crate) const PENDING_EVENTS: &str = "SELECT id, name, data, created_at, process_id \
-     FROM event WHERE process_id IS NULL ORDER BY id LIMIT ?1";
-pub(crate) const CLAIM_EVENT: &str = "UPDATE event SET process_id = ?2 WHERE id = ?1";
+/// A new event's id: one more than any id in the outbox and than any id ever deleted from it
+/// (each a probe of the end of a rowid tree, or of `meta`'s key).
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO event (id, name, data, created_at) \
+     VALUES (max(coalesce((SELECT max(id) FROM event), 0), \
+                 coalesce((SELECT max(id) FROM event_claimed), 0), \
+                 coalesce((SELECT CAST(value AS INTEGER) FROM meta \
+                           WHERE key = 'event_id_high_water'), 0)) + 1, \
+             ?1, ?2, ?3)";
+/// The id the next event gets (see [`INSERT_EVENT`]).
+pub(crate) const NEXT_EVENT_ID: &str = "SELECT max(coalesce((SELECT max(id) FROM event), 0), \
+     coalesce((SELECT max(id) FROM event_claimed), 0), \
+     coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id_high_water'), 0)) \
+     + 1";
+/// Inserts `count` events (2 to [`MAX_EVENTS_AT_ONCE`]) with the ids given: `?4k+1` to
+/// `?4k+4` are the `k`-th event's id, name, data and time (from 0).
+pub(crate) fn insert_events(count: usize) -> &'static str {
+    static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let statements = STATEMENTS.get_or_init(|| {
+        (0..=MAX_EVENTS_AT_ONCE)
+            .map(|n| {
+                let rows: Vec<String> = (0..n)
+                    .map(|k| {
+                        let first = 4 * k + 1;
+                        format!("(?{first}, ?{}, ?{}, ?{})", first + 1, first + 2, first + 3)
+                    })
+                    .collect();
+                format!("INSERT INTO event (id, name, data, created_at) VALUES {}", rows.join(", "))
+            })
+            .collect()
+    });
+    statements.get(count).map_or("", String::as_str)
+}
+/// The most events [`insert_events`] writes in one statement.
+pub(crate) const MAX_EVENTS_AT_ONCE: usize = 4;
+/// Pending events, oldest first: the first rows of `event`, which holds nothing else.
+pub(crate) const PENDING_EVENTS: &str =
+    "SELECT id, name, data, created_at, NULL FROM event ORDER BY id LIMIT ?1";
+/// Moves a pending event to the claimed ones.
+pub(crate) const CLAIM_PENDING_EVENT: &str = "INSERT INTO event_claimed \
+     (id, name, data, created_at, process_id) \
+     SELECT id, name, data, created_at, ?2 FROM event WHERE id = ?1";
+pub(crate) const DELETE_PENDING_EVENT: &str = "DELETE FROM event WHERE id = ?1";
+/// Hands an already claimed event to another reader.
+pub(crate) const RECLAIM_EVENT: &str = "UPDATE event_claimed SET process_id = ?2 WHERE id = ?1";
 pub(crate) const CLAIMED_EVENTS: &str = "SELECT id, name, data, created_at, process_id \
-     FROM event WHERE process_id = ?1 ORDER BY id";
-pub(crate) const DELETE_EVENT: &str = "DELETE FROM event WHERE id = ?1";
+     FROM event_claimed WHERE process_id = ?1 ORDER BY id";
+pub(crate) const DELETE_CLAIMED_EVENT: &str = "DELETE FROM event_claimed WHERE id = ?1";
+/// Raises `meta.event_id_high_water` to `?1` (an id just deleted).
+pub(crate) const RAISE_EVENT_HIGH_WATER: &str = "INSERT INTO meta (key, value) \
+     VALUES ('event_id_high_water', CAST(?1 AS TEXT)) ON CONFLICT (key) DO UPDATE \
+     SET value = CAST(max(CAST(value AS INTEGER), ?1) AS TEXT)";
+
+/// Every statement above (the ones [`insert_events`] builds aside), prepared when a store is
+/// warmed up so that no command is the first to pay for preparing one (a test checks that
+/// none is missing).
+pub(crate) const ALL: &[&str] = &[
+    SELECT_META,
+    UPSERT_META,
+    INSERT_USER,
+    INSERT_USER_PHONE,
+    INSERT_USER_PERMISSION,
+    SELECT_USER,
+    SELECT_USER_PHONES,
+    SELECT_USER_PERMISSIONS,
+    LIST_USERS,
+    FIND_USERS_BY_INNER_PHONE,
+    FIND_USERS_BY_PHONE_KEY,
+    INSERT_CONTACT,
+    INSERT_COMPANY,
+    INSERT_LEAD,
+    INSERT_DEAL,
+    INSERT_CRM_PHONE,
+    SELECT_CONTACT,
+    SELECT_COMPANY,
+    SELECT_LEAD,
+    SELECT_DEAL,
+    SELECT_CRM_PHONES,
+    FIND_ENTITIES_BY_PHONE_KEY,
+    FIND_ENTITIES_BY_NATIONAL_SUFFIX,
+    DEALS_OF_CONTACT,
+    DEALS_OF_COMPANY,
+    LIST_CONTACTS,
+    LIST_COMPANIES,
+    LIST_LEADS,
+    LIST_DEALS,
+    SET_CONTACT_RESPONSIBLE,
+    SET_COMPANY_RESPONSIBLE,
+    SET_LEAD_RESPONSIBLE,
+    SET_DEAL_RESPONSIBLE,
+    UPSERT_SOURCE,
+    SOURCE_EXISTS,
+    LIST_SOURCES,
+    INSERT_EXCLUSION,
+    IS_EXCLUDED,
+    INSERT_LINE,
+    FIND_LINE,
+    FIND_LINES_BY_KEY,
+    UPDATE_LINE,
+    DELETE_LINE,
+    LIST_LINES,
+    INSERT_ACTIVE_CALL,
+    SELECT_ACTIVE_CALL,
+    FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
+    FIND_ACTIVE_CALLS_BY_CALLER,
+    LIST_ACTIVE_CALLS,
+    DELETE_ACTIVE_CALL,
+    INSERT_CALL_RECORD,
+    SELECT_CALL_RECORD,
+    UPDATE_CALL_RECORD,
+    LIST_CALL_RECORDS,
+    INSERT_ACTIVITY,
+    UPDATE_ACTIVITY,
+    SELECT_ACTIVITY,
+    LIST_ACTIVITIES,
+    INSERT_ACTIVITY_BINDING,
+    DELETE_ACTIVITY_BINDINGS,
+    SELECT_ACTIVITY_BINDINGS,
+    INSERT_MISSED_CALL,
+    OPEN_MISSED_CALLS,
+    MARK_CALLED_BACK,
+    LIST_MISSED_CALLS,
+    INSERT_AUDIO,
+    SELECT_AUDIO,
+    DELETE_AUDIO,
+    INSERT_UPLOAD,
+    TAKE_UPLOAD,
+    INSERT_TRANSCRIPT,
+    SELECT_TRANSCRIPT,
+    INSERT_TRANSCRIPT_MESSAGE,
+    SELECT_TRANSCRIPT_MESSAGES,
+    INSERT_EVENT,
+    NEXT_EVENT_ID,
+    PENDING_EVENTS,
+    CLAIM_PENDING_EVENT,
+    DELETE_PENDING_EVENT,
+    RECLAIM_EVENT,
+    CLAIMED_EVENTS,
+    DELETE_CLAIMED_EVENT,
+    RAISE_EVENT_HIGH_WATER,
+];
 
 /// Every statement that looks a record up by a key: each must be answered from an index
 /// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor is [`PENDING_EVENTS`],
-/// a walk of the pending events' index that stops at its limit.
+/// a walk of the pending events' table that stops at its limit.
 #[cfg(test)]
 pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_META,
@@ -266,7 +399,6 @@ pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_ACTIVE_CALL,
     FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
     FIND_ACTIVE_CALLS_BY_CALLER,
-    SELECT_CALL_ENTITIES,
     SET_CONTACT_RESPONSIBLE,
     SET_COMPANY_RESPONSIBLE,
     SET_LEAD_RESPONSIBLE,
@@ -288,9 +420,13 @@ pub(crate) const LOOKUPS: &[&str] = &[
     TAKE_UPLOAD,
     SELECT_TRANSCRIPT,
     SELECT_TRANSCRIPT_MESSAGES,
-    CLAIM_EVENT,
+    NEXT_EVENT_ID,
+    CLAIM_PENDING_EVENT,
+    DELETE_PENDING_EVENT,
+    RECLAIM_EVENT,
     CLAIMED_EVENTS,
-    DELETE_EVENT,
+    DELETE_CLAIMED_EVENT,
+    RAISE_EVENT_HIGH_WATER,
     UPSERT_META,
     UPSERT_SOURCE,
     INSERT_EXCLUSION,

@@ -193,3 +193,31 @@ fn the_statement_cache_holds_every_statement() {
     let transaction_control = 3; // BEGIN IMMEDIATE, COMMIT, ROLLBACK
     assert!(constants + transaction_control <= statements::CACHE_CAPACITY);
 }
+
+/// `statements::ALL` names every statement of the module, and they fit the statement cache
+/// with the rest, so warming a store up prepares each one and nothing evicts them.
+#[test]
+fn every_statement_is_prepared_when_warming_up() {
+    let source = include_str!("statements.rs");
+    let declared: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub(crate) const "))
+        .filter_map(|rest| rest.split_once(": &str"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(declared.len() > 50, "{declared:?}");
+    let listed = source.split("pub(crate) const ALL: &[&str] = &[").nth(1).unwrap();
+    let listed = listed.split("];").next().unwrap();
+    for name in &declared {
+        assert!(listed.contains(&format!("    {name},")), "{name} is missing from ALL");
+    }
+    assert_eq!(declared.len(), statements::ALL.len());
+    let extra = statements::MAX_EVENTS_AT_ONCE + 4;
+    assert!(statements::ALL.len() + extra <= statements::CACHE_CAPACITY);
+    let store = SqliteStore::open_temporary().unwrap();
+    store.with_connection(|conn| {
+        for statement in statements::ALL {
+            conn.prepare(statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+    });
+}

@@ -1,7 +1,9 @@
 //! One write transaction: the locked writer connection with an open `BEGIN IMMEDIATE`.
 
+use crate::Session;
+use crate::cache::{ReadCache, remember};
 use crate::codec::{
-    app_key, bool_to_sql, entity_type_to_sql, id_from_sql, int_to_sql, lookup_id,
+    app_key, bool_to_sql, entities_to_sql, entity_type_to_sql, id_from_sql, int_to_sql, lookup_id,
     optional_entity_to_sql, optional_id_to_sql, optional_key_to_sql, phone_key_to_sql,
     timestamp_to_sql, user_from_sql,
 };
@@ -11,9 +13,8 @@ use crate::statements as sql;
 use callreg_core::auth::AppId;
 use callreg_core::matching::national_suffix_index_key;
 use callreg_core::model::{
-    ActiveCall, Activity, CallAudio, CallEntity, CallRecord, Company, Contact, Deal, EventData,
-    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
-    Transcript, User,
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
+    MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission, Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{StoreResult, StoreTx};
@@ -25,12 +26,15 @@ use std::sync::MutexGuard;
 /// An open transaction. Holds the writer connection's lock for its whole life; `COMMIT` in
 /// [`StoreTx::commit`], `ROLLBACK` when dropped uncommitted.
 pub(crate) struct SqliteTx<'a> {
-    conn: MutexGuard<'a, Connection>,
+    session: MutexGuard<'a, Session>,
+    /// This transaction wrote a table the session's cache holds: it neither reads nor
+    /// fills the cache any more (see [`crate::cache`]).
+    bypass_cache: bool,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteTx").field("open", &!self.conn.is_autocommit()).finish()
+        f.debug_struct("SqliteTx").field("open", &!self.session.conn.is_autocommit()).finish()
     }
 }
 
@@ -39,8 +43,8 @@ impl Drop for SqliteTx<'_> {
         // An uncommitted transaction, or one whose COMMIT failed, is still open. Nothing can
         // be reported from here; should the ROLLBACK itself fail, the next `begin` finds the
         // transaction open and rolls it back before starting.
-        if !self.conn.is_autocommit() {
-            let _ = run(&self.conn, "ROLLBACK");
+        if !self.session.conn.is_autocommit() {
+            let _ = run(&self.session.conn, "ROLLBACK");
         }
     }
 }
@@ -58,19 +62,45 @@ fn position(index: usize) -> Result<i64> {
 
 impl<'a> SqliteTx<'a> {
     /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
-    pub(crate) fn new(conn: MutexGuard<'a, Connection>) -> Self {
-        SqliteTx { conn }
+    pub(crate) fn new(session: MutexGuard<'a, Session>) -> Self {
+        SqliteTx { session, bypass_cache: false }
+    }
+
+    /// Checks the session's cache at the start of this transaction.
+    pub(crate) fn validate_cache(&mut self) -> Result<()> {
+        self.session.validate_cache()
+    }
+
+    /// The session's cache, unless this transaction must not use it.
+    fn cache(&mut self) -> Option<&mut ReadCache> {
+        if self.bypass_cache { None } else { self.session.cache.as_mut() }
+    }
+
+    /// Before a write to users: the cache forgets them, and this transaction stops using it.
+    fn users_written(&mut self) {
+        if let Some(cache) = self.session.cache.as_mut() {
+            cache.clear_users();
+        }
+        self.bypass_cache = true;
+    }
+
+    /// Before a write to the exclusion list: as [`Self::users_written`].
+    fn exclusions_written(&mut self) {
+        if let Some(cache) = self.session.cache.as_mut() {
+            cache.clear_exclusions();
+        }
+        self.bypass_cache = true;
     }
 
     /// Runs a write; returns how many rows it changed.
     fn execute(&self, statement: &str, params: impl Params) -> Result<usize> {
-        Ok(self.conn.prepare_cached(statement)?.execute(params)?)
+        Ok(self.session.conn.prepare_cached(statement)?.execute(params)?)
     }
 
     /// Runs an insert; returns the new row's id.
     fn insert(&self, statement: &str, params: impl Params) -> Result<i64> {
         self.execute(statement, params)?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.session.conn.last_insert_rowid())
     }
 
     /// The row of a query that returns at most one, or `None`.
@@ -80,7 +110,7 @@ impl<'a> SqliteTx<'a> {
         params: impl Params,
         read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Option<T>> {
-        Ok(self.conn.prepare_cached(statement)?.query_row(params, read).optional()?)
+        Ok(self.session.conn.prepare_cached(statement)?.query_row(params, read).optional()?)
     }
 
     /// Every row of a query.
@@ -90,7 +120,7 @@ impl<'a> SqliteTx<'a> {
         params: impl Params,
         read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let mut select = self.conn.prepare_cached(statement)?;
+        let mut select = self.session.conn.prepare_cached(statement)?;
         let rows = select.query_map(params, read)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -368,38 +398,15 @@ impl<'a> SqliteTx<'a> {
                 call.portal_number,
                 call.external_call_id,
                 optional_id_to_sql("lead id", call.created_lead)?,
+                entities_to_sql(&call.entities)?,
             ],
         )?;
-        for (index, entity) in call.entities.iter().enumerate() {
-            self.execute(
-                sql::INSERT_CALL_ENTITY,
-                params![
-                    call.call_id.as_str(),
-                    position(index)?,
-                    entity_type_to_sql(entity.entity.kind),
-                    int_to_sql("entity id", entity.entity.id)?,
-                    bool_to_sql(entity.primary),
-                    bool_to_sql(entity.created),
-                ],
-            )?;
-        }
         Ok(())
     }
 
-    /// Active calls of a query, with their entities.
+    /// Active calls of a query.
     fn active_calls(&self, statement: &str, params: impl Params) -> Result<Vec<ActiveCall>> {
-        let mut calls = self.all(statement, params, rows::active_call)?;
-        for call in &mut calls {
-            call.entities =
-                self.all(sql::SELECT_CALL_ENTITIES, [call.call_id.as_str()], |row| {
-                    Ok(CallEntity {
-                        entity: rows::entity(row, 0)?,
-                        primary: row.get(2)?,
-                        created: row.get(3)?,
-                    })
-                })?;
-        }
-        Ok(calls)
+        self.all(statement, params, rows::active_call)
     }
 
     // ---- finished calls -------------------------------------------------------------------
@@ -443,7 +450,7 @@ impl<'a> SqliteTx<'a> {
         // The id given is ignored (the statement does not use `?1`), but must be bindable.
         let record = CallRecord { id: 0, ..record.clone() };
         self.write_call_record(sql::INSERT_CALL_RECORD, &record)?;
-        id_from_sql("call record id", self.conn.last_insert_rowid())
+        id_from_sql("call record id", self.session.conn.last_insert_rowid())
     }
 
     fn update_call_record(&self, record: &CallRecord) -> Result<bool> {
@@ -489,7 +496,7 @@ impl<'a> SqliteTx<'a> {
         if changed == 0 {
             return Ok(None);
         }
-        let id = if update { id } else { self.conn.last_insert_rowid() };
+        let id = if update { id } else { self.session.conn.last_insert_rowid() };
         if update {
             self.execute(sql::DELETE_ACTIVITY_BINDINGS, [id])?;
         }
@@ -610,17 +617,50 @@ impl<'a> SqliteTx<'a> {
         id_from_sql("event id", id)
     }
 
+    /// Two statements whatever the number of events: their first id, then one insert.
+    fn push_events(&self, events: &[(&str, &EventData)], at: DateTime<Utc>) -> Result<Vec<u64>> {
+        if events.len() < 2 || events.len() > sql::MAX_EVENTS_AT_ONCE {
+            return events.iter().map(|(name, data)| self.push_event(name, data, at)).collect();
+        }
+        let first: i64 = self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1);
+        let first = id_from_sql("event id", first)?;
+        let ids: Vec<u64> = (first..).take(events.len()).collect();
+        let at = timestamp_to_sql(&at);
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(4 * events.len());
+        for ((name, data), id) in events.iter().zip(&ids) {
+            values.push(int_to_sql("event id", *id)?.into());
+            values.push(name.to_string().into());
+            values.push(serde_json::to_string(data)?.into());
+            values.push(at.clone().into());
+        }
+        self.execute(sql::insert_events(events.len()), rusqlite::params_from_iter(values))?;
+        Ok(ids)
+    }
+
     fn claim_events(&self, ids: &[u64], process_id: &str) -> Result<()> {
         for id in ids.iter().filter_map(|id| lookup_id(*id)) {
-            self.execute(sql::CLAIM_EVENT, params![id, process_id])?;
+            if self.execute(sql::CLAIM_PENDING_EVENT, params![id, process_id])? > 0 {
+                self.execute(sql::DELETE_PENDING_EVENT, [id])?;
+            } else {
+                self.execute(sql::RECLAIM_EVENT, params![id, process_id])?;
+            }
         }
         Ok(())
     }
 
     fn delete_events(&self, ids: &[u64]) -> Result<usize> {
         let mut removed = 0;
+        let mut highest = None;
         for id in ids.iter().filter_map(|id| lookup_id(*id)) {
-            removed += self.execute(sql::DELETE_EVENT, [id])?;
+            let gone = self.execute(sql::DELETE_PENDING_EVENT, [id])?
+                + self.execute(sql::DELETE_CLAIMED_EVENT, [id])?;
+            if gone > 0 {
+                removed += gone;
+                highest = highest.max(Some(id));
+            }
+        }
+        if let Some(id) = highest {
+            self.execute(sql::RAISE_EVENT_HIGH_WATER, [id])?;
         }
         Ok(removed)
     }
@@ -630,7 +670,7 @@ impl<'a> SqliteTx<'a> {
 /// adapter's error into [`StoreError`](callreg_core::store::StoreError).
 impl StoreTx for SqliteTx<'_> {
     fn commit(self: Box<Self>) -> StoreResult<()> {
-        run(&self.conn, "COMMIT").map_err(SqliteError::from)?;
+        run(&self.session.conn, "COMMIT").map_err(SqliteError::from)?;
         Ok(())
     }
 
@@ -644,11 +684,19 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_user(&mut self, user: &User) -> StoreResult<UserId> {
+        self.users_written();
         Ok(SqliteTx::insert_user(self, user)?)
     }
 
     fn user(&mut self, id: UserId) -> StoreResult<Option<User>> {
-        Ok(SqliteTx::user(self, id)?)
+        if let Some(hit) = self.cache().and_then(|cache| cache.users.get(&id.0)).cloned() {
+            return Ok(hit);
+        }
+        let found = SqliteTx::user(self, id)?;
+        if let Some(cache) = self.cache() {
+            remember(&mut cache.users, id.0, found.clone());
+        }
+        Ok(found)
     }
 
     fn list_users(&mut self) -> StoreResult<Vec<User>> {
@@ -661,11 +709,26 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>> {
-        Ok(self.user_ids(sql::FIND_USERS_BY_INNER_PHONE, inner)?)
+        if let Some(hit) = self.cache().and_then(|cache| cache.by_inner_phone.get(inner)).cloned() {
+            return Ok(hit);
+        }
+        let found = self.user_ids(sql::FIND_USERS_BY_INNER_PHONE, inner)?;
+        if let Some(cache) = self.cache() {
+            remember(&mut cache.by_inner_phone, inner.to_string(), found.clone());
+        }
+        Ok(found)
     }
 
     fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>> {
-        Ok(self.user_ids(sql::FIND_USERS_BY_PHONE_KEY, &key.to_storage())?)
+        let key = key.to_storage();
+        if let Some(hit) = self.cache().and_then(|cache| cache.by_phone_key.get(&key)).cloned() {
+            return Ok(hit);
+        }
+        let found = self.user_ids(sql::FIND_USERS_BY_PHONE_KEY, &key)?;
+        if let Some(cache) = self.cache() {
+            remember(&mut cache.by_phone_key, key, found.clone());
+        }
+        Ok(found)
     }
 
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
@@ -752,12 +815,21 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()> {
+        self.exclusions_written();
         self.execute(sql::INSERT_EXCLUSION, [phone_key_to_sql(key)?])?;
         Ok(())
     }
 
     fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool> {
-        Ok(self.exists(sql::IS_EXCLUDED, [key.to_storage()])?)
+        let key = key.to_storage();
+        if let Some(hit) = self.cache().and_then(|cache| cache.excluded.get(&key)).copied() {
+            return Ok(hit);
+        }
+        let found = self.exists(sql::IS_EXCLUDED, [&key])?;
+        if let Some(cache) = self.cache() {
+            remember(&mut cache.excluded, key, found);
+        }
+        Ok(found)
     }
 
     fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
@@ -908,6 +980,14 @@ impl StoreTx for SqliteTx<'_> {
 
     fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64> {
         Ok(SqliteTx::push_event(self, name, data, at)?)
+    }
+
+    fn push_events(
+        &mut self,
+        events: &[(&str, &EventData)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        Ok(SqliteTx::push_events(self, events, at)?)
     }
 
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {

@@ -57,8 +57,8 @@ fn foreign_keys_are_enforced() {
     let conn = Connection::open(&store_path).unwrap();
     conn.pragma_update(None, "foreign_keys", true).unwrap();
     let orphan = conn.execute(
-        "INSERT INTO call_entity (call_id, position, entity_type, entity_id, is_primary, \
-         is_created) VALUES ('no such call', 0, 1, 1, 1, 0)",
+        "INSERT INTO activity_binding (activity_id, position, entity_type, entity_id) \
+         VALUES (12345, 0, 1, 1)",
         [],
     );
     assert!(orphan.is_err());
@@ -231,7 +231,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
@@ -241,4 +241,69 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(revs, vec![Some("7654321594".to_string()), None, None]);
+}
+
+/// A database of version 2 keeps its live calls (with their bindings, in order) and its
+/// outbox (pending and claimed events) through migration 3, and no event id is reused.
+#[test]
+fn version_two_databases_keep_their_calls_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/0002_national_suffix.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO active_call (seq, call_id, app_key, user_id, caller_id, caller_key, \
+                 call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+                 external_call_id, created_lead) \
+             VALUES (1, 'externalCall.a.1', '', 1, '112', '=112', 1, \
+                 '2026-03-10T08:00:00.000000000Z', '2026-03-10T08:00:00.000000000Z', NULL, \
+                 NULL, 'REST_APP:', 'x-1', NULL), \
+                    (2, 'externalCall.b.1', '@app', 1, '113', '=113', 2, \
+                 '2026-03-10T08:00:01.000000000Z', '2026-03-10T08:00:01.000000000Z', NULL, \
+                 NULL, 'REST_APP:app', NULL, 7); \
+             INSERT INTO call_entity (call_id, position, entity_type, entity_id, is_primary, \
+                 is_created) \
+             VALUES ('externalCall.a.1', 1, 2, 5, 0, 0), ('externalCall.a.1', 0, 3, 9, 1, 0), \
+                    ('externalCall.b.1', 0, 1, 7, 1, 1); \
+             INSERT INTO event (id, name, data, created_at, process_id) \
+             VALUES (1, 'A', '{}', '2026-03-10T08:00:00.000000000Z', NULL), \
+                    (2, 'B', '{\"k\":\"v\"}', '2026-03-10T08:00:00.000000000Z', 'p1'), \
+                    (3, 'C', '{}', '2026-03-10T08:00:00.000000000Z', NULL); \
+             DELETE FROM event WHERE id = 3;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    let a = tx.active_call(&CallId::new("externalCall.a.1")).unwrap().unwrap();
+    let bindings: Vec<_> = a.entities.iter().map(|e| (e.entity, e.primary, e.created)).collect();
+    assert_eq!(
+        bindings,
+        vec![
+            (callreg_core::EntityRef::contact(9), true, false),
+            (callreg_core::EntityRef::deal(5), false, false)
+        ]
+    );
+    assert_eq!(a.external_call_id.as_deref(), Some("x-1"));
+    let b = tx.find_active_call_by_external_id(Some(&AppId::new("app")), "x-1").unwrap();
+    assert!(b.is_none());
+    let b = tx.find_active_calls_by_caller(Some(&AppId::new("app")), "=113").unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].created_lead, Some(7));
+    assert!(b[0].entities[0].created);
+    let pending: Vec<u64> = tx.pending_events(10).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(pending, vec![1]);
+    let claimed = tx.claimed_events("p1").unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].id, claimed[0].process_id.as_deref()), (2, Some("p1")));
+    assert_eq!(claimed[0].data.get("k").map(|v| v.to_string()), Some("\"v\"".into()));
+    // Event 3 was deleted under AUTOINCREMENT: the next event is 4, not 3.
+    let next = tx.push_event("D", &Default::default(), Utc::now()).unwrap();
+    assert_eq!(next, 4);
+    tx.commit().unwrap();
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
 }

@@ -59,7 +59,8 @@ pub fn register_failing_at_any_write_changes_nothing<S: CrmStore>(make: &dyn Fn(
         RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true).line("74951112233");
     let faults =
         fail_every_write(&portal, || portal.engine.register(&Auth::app(1, "pbx"), &request));
-    assert!(faults >= 6, "only {faults} writes were exercised");
+    // The line, the lead and its phones, the call, its events (written together).
+    assert!(faults >= 5, "only {faults} writes were exercised");
     assert_eq!(portal.leads().len(), 1, "the successful attempt created exactly one lead");
     assert_eq!(portal.active_calls().len(), 1);
 }

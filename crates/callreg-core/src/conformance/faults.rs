@@ -349,6 +349,15 @@ impl StoreTx for FailingTx<'_> {
         self.inner.push_event(name, data, at)
     }
 
+    fn push_events(
+        &mut self,
+        events: &[(&str, &EventData)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        self.count_write()?;
+        self.inner.push_events(events, at)
+    }
+
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
         self.inner.pending_events(limit)
     }

@@ -36,6 +36,7 @@ macro_rules! __conformance_lifecycle_cases {
             search_returns_one_of_each_type,
             external_lines_are_managed_per_application,
             offline_events_are_taken_and_cleared,
+            event_ids_are_never_reused,
         ]);
     };
 }
@@ -601,6 +602,69 @@ pub fn external_lines_are_managed_per_application<S: CrmStore>(store: S) {
     assert_eq!(engine.lines(&Auth::app(1, "pbx-2")).expect("listed").len(), 1);
     assert!(engine.lines(&Auth::webhook(1)).expect("listed").is_empty());
     engine.add_line(&app, "74951112233", None, None).expect("a deleted number can be added again");
+}
+
+/// An event id, once committed, is never given to another event: not after the newest
+/// events are cleared (pending or claimed), and not after a transaction that pushed events
+/// rolled back.
+pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let engine = &portal.engine;
+    let push = |name: &str| {
+        let mut tx = engine.store().begin().expect("transaction");
+        let id = tx.push_event(name, &Default::default(), start_time()).expect("pushed");
+        tx.commit().expect("committed");
+        id
+    };
+    let mut highest = portal.events().iter().map(|e| e.id).max().unwrap_or(0);
+    let mut next = || {
+        let id = push("E");
+        assert!(id > highest, "event id {id} after {highest}");
+        highest = id;
+        id
+    };
+    let (a, b) = (next(), next());
+    // The newest pending event cleared.
+    let mut tx = engine.store().begin().expect("transaction");
+    assert_eq!(tx.delete_events(&[b]).expect("deleted"), 1);
+    tx.commit().expect("committed");
+    next();
+    // The newest event claimed, then cleared by its reader.
+    let c = next();
+    let mut tx = engine.store().begin().expect("transaction");
+    tx.claim_events(&[c], "reader").expect("claimed");
+    assert_eq!(tx.claimed_events("reader").expect("listed").len(), 1);
+    assert_eq!(tx.delete_events(&[c]).expect("deleted"), 1);
+    tx.commit().expect("committed");
+    next();
+    // Everything cleared.
+    portal.clear_events();
+    assert!(portal.events().is_empty());
+    let last = next();
+    // A rolled-back push leaves no trace, and its id may be given again (it was never
+    // committed); a committed one may not.
+    let mut tx = engine.store().begin().expect("transaction");
+    let rolled_back = tx.push_event("R", &Default::default(), start_time()).expect("pushed");
+    assert!(rolled_back > last);
+    drop(tx);
+    assert!(portal.events().iter().all(|e| e.name != "R"));
+    let last = next();
+    // Several at once: consecutive ids, in order, after every earlier one.
+    let data = crate::model::EventData::new();
+    let mut tx = engine.store().begin().expect("transaction");
+    let ids =
+        tx.push_events(&[("X", &data), ("Y", &data), ("Z", &data)], start_time()).expect("pushed");
+    tx.commit().expect("committed");
+    assert_eq!(ids, vec![last + 1, last + 2, last + 3]);
+    let events: Vec<(u64, String)> =
+        portal.events().into_iter().map(|e| (e.id, e.name)).filter(|(id, _)| *id > last).collect();
+    assert_eq!(events, vec![(ids[0], "X".into()), (ids[1], "Y".into()), (ids[2], "Z".into())]);
+    let mut tx = engine.store().begin().expect("transaction");
+    assert_eq!(tx.delete_events(&ids).expect("deleted"), 3);
+    let again = tx.push_events(&[("V", &data), ("W", &data)], start_time()).expect("pushed");
+    tx.commit().expect("committed");
+    assert!(again[0] > ids[2] && again[1] == again[0] + 1, "{again:?} after {ids:?}");
+    let _ = a;
 }
 
 /// event.offline.get semantics: `clear` removes; otherwise events stay claimed by a process

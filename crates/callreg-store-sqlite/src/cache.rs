@@ -1,0 +1,70 @@
+//! What the writer connection remembers between transactions: the users and the exclusion
+//! list, which every registration reads and almost nothing writes.
+//!
+//! The cache is only ever used inside a transaction, and checked at its start: SQLite's
+//! `PRAGMA data_version` changes when any other connection (another store on the file,
+//! another process) has committed since, and the cache is then emptied. The store's own
+//! writes to these tables empty it too, and a transaction that wrote them neither reads nor
+//! fills the cache until it ends (a rollback could otherwise leave data behind that was never
+//! committed). So a cached answer is always the one SQL would give in that transaction.
+
+use callreg_core::model::User;
+use callreg_core::types::UserId;
+use std::collections::HashMap;
+
+/// How many entries one map may hold before it is emptied (numbers looked up by callers are
+/// unbounded; the users of a portal are not).
+const MAX_ENTRIES: usize = 4_096;
+
+/// Answers of earlier transactions, valid for the `data_version` they were read under.
+#[derive(Debug, Default)]
+pub(crate) struct ReadCache {
+    /// The connection's `PRAGMA data_version` when the maps were last known valid.
+    data_version: Option<i64>,
+    /// `user(id)`, misses included.
+    pub(crate) users: HashMap<u64, Option<User>>,
+    /// `find_users_by_inner_phone(inner)`.
+    pub(crate) by_inner_phone: HashMap<String, Vec<UserId>>,
+    /// `find_users_by_phone_key(key)`, by the key's storage form.
+    pub(crate) by_phone_key: HashMap<String, Vec<UserId>>,
+    /// `is_excluded(key)`, by the key's storage form.
+    pub(crate) excluded: HashMap<String, bool>,
+}
+
+impl ReadCache {
+    /// Keeps the maps if `data_version` is the one they were read under, else empties them.
+    pub(crate) fn validate(&mut self, data_version: i64) {
+        if self.data_version != Some(data_version) {
+            self.clear_users();
+            self.clear_exclusions();
+            self.data_version = Some(data_version);
+        }
+    }
+
+    /// Forgets every user answer.
+    pub(crate) fn clear_users(&mut self) {
+        self.users.clear();
+        self.by_inner_phone.clear();
+        self.by_phone_key.clear();
+    }
+
+    /// Forgets every exclusion answer.
+    pub(crate) fn clear_exclusions(&mut self) {
+        self.excluded.clear();
+    }
+
+    /// Forgets everything, including the version (the next transaction re-reads it).
+    pub(crate) fn clear(&mut self) {
+        self.clear_users();
+        self.clear_exclusions();
+        self.data_version = None;
+    }
+}
+
+/// Stores `value` under `key`, emptying `map` first when it is full.
+pub(crate) fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, value);
+}
