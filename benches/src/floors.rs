@@ -118,14 +118,26 @@ pub struct BareCommit {
 }
 
 impl BareCommit {
-    /// A new database at `path` with one table.
+    /// A new database at `path` with one table, the page cache of the store's write
+    /// connection, and SQLite's own checkpoints (run by the committing connection every
+    /// 1,000 pages of log).
     pub fn new(path: &Path) -> Self {
         let conn = open_like_the_store(path);
+        let cache: i64 = callreg_store_sqlite::WRITER_PAGE_CACHE_KIB;
+        conn.pragma_update(None, "cache_size", -cache).expect("cache size");
         conn.execute_batch(
             "CREATE TABLE call (id INTEGER PRIMARY KEY, number TEXT NOT NULL) STRICT",
         )
         .expect("table");
         BareCommit { conn, next: 0 }
+    }
+
+    /// The same, with checkpoints off: the log only grows (for the length of a measurement).
+    /// The cost of a commit alone, with no share of any checkpoint.
+    pub fn without_checkpoints(path: &Path) -> Self {
+        let bare = BareCommit::new(path);
+        bare.conn.pragma_update(None, "wal_autocheckpoint", 0).expect("no checkpoints");
+        bare
     }
 
     /// One transaction of one `INSERT`.

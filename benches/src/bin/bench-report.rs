@@ -656,6 +656,16 @@ fn registration(report: &mut Report) {
         Some(bare_ns / sqlite_ns),
         Target::AtLeast(0.4),
     );
+    let mut unchecked = BareCommit::without_checkpoints(&dir.path().join("bare-unchecked.db"));
+    let unchecked_ns = time_per_op(5, 1_000, |_| unchecked.commit_one(&entry));
+    report.add(
+        "SQLite register, share of a commit that is never checkpointed",
+        format!("{:.0}/s ({})", 1e9 / sqlite_ns, ns(sqlite_ns)),
+        "bare commit, checkpoints off",
+        format!("{:.0}/s ({})", 1e9 / unchecked_ns, ns(unchecked_ns)),
+        Some(unchecked_ns / sqlite_ns),
+        Target::None,
+    );
 }
 
 /// WAL frames appended per transaction of `commit`, over `count` of them: the WAL is

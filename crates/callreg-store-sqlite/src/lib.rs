@@ -31,18 +31,31 @@
 //!
 //! # Concurrency
 //!
-//! A [`SqliteStore`] owns one connection, behind a mutex. [`CrmStore::begin`] locks it and
-//! runs `BEGIN IMMEDIATE`, which takes SQLite's write lock on the file at once; the
-//! transaction keeps both until it commits or is dropped (rolled back). So transactions are
-//! serialized between the threads sharing one store *and* between stores (in this or other
-//! processes) opened on the same file, which is what makes the engine's read-then-write
-//! commands race-free. A writer waits for the lock up to a busy timeout of 5 seconds, and
-//! `BEGIN IMMEDIATE` is retried a few more times with backoff after that, so contention
-//! shows as latency; only a lock held for tens of seconds surfaces as
-//! [`StoreError::Busy`].
+//! A file [`SqliteStore`] has a write connection, behind a mutex, and a read connection.
+//! [`CrmStore::begin`] locks the first and runs `BEGIN IMMEDIATE`, which takes SQLite's write
+//! lock on the file at once; the transaction keeps both until it commits or is dropped (rolled
+//! back). So transactions are serialized between the threads sharing one store *and* between
+//! stores (in this or other processes) opened on the same file, which is what makes the
+//! engine's read-then-write commands race-free. A writer waits for the lock up to a busy
+//! timeout of 5 seconds, and `BEGIN IMMEDIATE` is retried a few more times with backoff after
+//! that, so contention shows as latency; only a lock held for tens of seconds surfaces as
+//! [`StoreError::Busy`]. [`CrmStore::read_only`] runs on the read connection (`query_only`),
+//! in a deferred transaction: a snapshot of the last commit that never waits for a writer.
 //!
 //! Share one store (or the engine over it) between the threads of a process: a second store
 //! on the same file works, but contends on the file lock instead of the cheaper mutex.
+//!
+//! # What the store keeps in memory
+//!
+//! * The write connection caches users and the exclusion list (every registration reads
+//!   them). At the start of every transaction the cache is checked against SQLite's
+//!   `PRAGMA data_version`, which changes when any other connection has committed, so another
+//!   store's writes are seen at once; the store's own writes to those tables empty it.
+//! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
+//! * A thread with its own connection checkpoints the write-ahead log in the background (see
+//!   [`CHECKPOINT_FRAMES`] and [`WRITER_CHECKPOINT_FRAMES`]); dropping the store stops it.
+//! * [`CrmStore::warm_up`] (run by `Engine::new`) prepares every statement on both
+//!   connections and reads a database that fits the write connection's page cache into it.
 //!
 //! # Schema
 //!
