@@ -44,9 +44,9 @@ pub struct Engine<S> {
     rehearsal: AtomicBool,
 }
 
-/// The metadata key marking a store as seeded with a new portal's defaults.
 /// Meta key: when an engine last started on this store (written by its warm-up).
 pub const STARTED_KEY: &str = "engine.started";
+/// The metadata key marking a store as seeded with a new portal's defaults.
 const SEEDED_KEY: &str = "portal.seeded";
 
 /// The CRM sources of a new portal (`crm.status.list`, `ENTITY_ID = SOURCE`).

@@ -85,8 +85,8 @@ pub trait CrmStore: Send + Sync {
     }
 
     /// Loads what the adapter keeps in memory to answer commands fast, so that the first
-    /// command after opening costs what later ones do. Called by [`Engine::new`] after it
-    /// has rehearsed a registration (and rolled it back). Failures are the adapter's to
+    /// command after opening costs what later ones do. Called by [`Engine::new`] first thing
+    /// in its warm-up, before it rehearses a registration. Failures are the adapter's to
     /// ignore: the commands report their own. The default does nothing.
     ///
     /// [`Engine::new`]: crate::Engine::new

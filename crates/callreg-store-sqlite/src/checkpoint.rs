@@ -14,10 +14,13 @@
 //!   next transaction starts it again from the beginning. Under steady writes the thread alone
 //!   would never see the log empty: each of its checkpoints ends after a few more commits.
 //!
-//! The log file is thus written again from its start every few thousand pages and never grows
-//! beyond that (writing into an existing file is cheaper than extending one). Checkpoints
-//! never change what a transaction sees or stores: they move committed pages from one file to
-//! the other, coordinated by SQLite with readers and writers.
+//! The log file is thus written again from its start every few thousand pages instead of
+//! growing (writing into an existing file is cheaper than extending one). A read transaction
+//! that stays open (on this store's read connection or in another process) holds both kinds
+//! of checkpoint back at the page it started from, as it would SQLite's own: the log grows
+//! until the reader ends. Checkpoints never change what a transaction sees or stores: they
+//! move committed pages from one file to the other, coordinated by SQLite with readers and
+//! writers.
 
 use crate::error::SqliteError;
 use rusqlite::hooks::Wal;
@@ -68,6 +71,7 @@ impl Checkpointer {
     /// otherwise run at 1,000 pages).
     pub(crate) fn start(path: &Path, writer: &mut Connection) -> Result<Checkpointer, SqliteError> {
         let conn = Connection::open(path)?;
+        conn.busy_timeout(crate::BUSY_TIMEOUT)?;
         // A connection learns that the file is in WAL mode when it first reads it; until
         // then a checkpoint through it does nothing.
         let _: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;

@@ -890,7 +890,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
-        // The call's entities go with it (ON DELETE CASCADE).
+        // The call's bindings are in its row.
         Ok(self.execute(sql::DELETE_ACTIVE_CALL, [call_id.as_str()])? > 0)
     }
 

@@ -46,6 +46,10 @@ impl<S: CrmStore> FailingStore<S> {
 }
 
 impl<S: CrmStore> CrmStore for FailingStore<S> {
+    fn warm_up(&self) {
+        self.inner.warm_up();
+    }
+
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
         Ok(Box::new(FailingTx {
             inner: self.inner.begin()?,
