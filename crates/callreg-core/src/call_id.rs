@@ -14,10 +14,12 @@ pub struct RandomSourceError(String);
 pub fn new_call_id(now: DateTime<Utc>) -> Result<CallId, RandomSourceError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| RandomSourceError(e.to_string()))?;
-    let mut id = String::with_capacity(13 + 32 + 1 + 10);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(13 + 32 + 1 + 11);
     id.push_str("externalCall.");
     for b in bytes {
-        let _ = write!(id, "{b:02x}");
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     let _ = write!(id, ".{}", now.timestamp());
     Ok(CallId::new(id))

@@ -302,6 +302,115 @@ impl ActiveCall {
 /// Event data: an ordered JSON object.
 pub type EventData = serde_json::Map<String, serde_json::Value>;
 
+/// Event data already written as compact JSON: an object whose values are strings or
+/// `null`, keys in the order given, exactly the text `serde_json::to_string` writes for the
+/// same [`EventData`]. What the engine hands [`StoreTx::push_events`]: building it costs one
+/// allocation instead of a map's dozen.
+///
+/// ```
+/// use callreg_core::model::EventJson;
+/// let json = EventJson::object().text("CALL_ID", "a\"b").null("REST_APP_ID").finish();
+/// assert_eq!(json.as_str(), r#"{"CALL_ID":"a\"b","REST_APP_ID":null}"#);
+/// ```
+///
+/// [`StoreTx::push_events`]: crate::store::StoreTx::push_events
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventJson(String);
+
+/// An [`EventJson`] being written; [`finish`](Self::finish) closes it.
+#[derive(Debug)]
+pub struct EventJsonObject(String);
+
+impl EventJson {
+    /// A new object, to be filled key by key.
+    pub fn object() -> EventJsonObject {
+        let mut json = String::with_capacity(160);
+        json.push('{');
+        EventJsonObject(json)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The same object as [`EventData`].
+    pub fn to_data(&self) -> EventData {
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    /// The JSON text of `data`, as `serde_json` writes it.
+    pub fn from_data(data: &EventData) -> EventJson {
+        EventJson(serde_json::Value::Object(data.clone()).to_string())
+    }
+}
+
+impl EventJsonObject {
+    fn key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        push_json_string(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    /// Adds `"key":"value"`.
+    pub fn text(mut self, key: &str, value: &str) -> EventJsonObject {
+        self.key(key);
+        push_json_string(&mut self.0, value);
+        self
+    }
+
+    /// Adds `"key":null`.
+    pub fn null(mut self, key: &str) -> EventJsonObject {
+        self.key(key);
+        self.0.push_str("null");
+        self
+    }
+
+    /// Adds `"key":"value"`, or `"key":null` for `None`.
+    pub fn optional(self, key: &str, value: Option<&str>) -> EventJsonObject {
+        match value {
+            Some(value) => self.text(key, value),
+            None => self.null(key),
+        }
+    }
+
+    /// Closes the object.
+    pub fn finish(mut self) -> EventJson {
+        self.0.push('}');
+        EventJson(self.0)
+    }
+}
+
+/// Appends `text` as a JSON string literal, escaped as `serde_json` escapes it.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
 /// An event waiting in the outbox (contract D9).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEvent {
@@ -553,4 +662,37 @@ pub struct Transcript {
     pub cost_currency: String,
     /// When it was attached.
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod event_json_tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The builder writes what serde_json writes for the same map, whatever the text.
+        #[test]
+        fn event_json_is_serde_json_s_text(
+            entries in proptest::collection::vec(
+                ("[A-Z_]{1,12}|\\PC{0,8}", proptest::option::of("\\PC{0,24}|[\\x00-\\x1f\"\\\\]{0,6}")),
+                0..6,
+            )
+        ) {
+            let mut object = EventJson::object();
+            let mut map = EventData::new();
+            for (key, value) in &entries {
+                if map.contains_key(key) {
+                    continue;
+                }
+                object = object.optional(key, value.as_deref());
+                map.insert(
+                    key.clone(),
+                    value.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
+            let json = object.finish();
+            proptest::prop_assert_eq!(json.as_str(), serde_json::to_string(&map).unwrap_or_default());
+            proptest::prop_assert_eq!(json.to_data(), map.clone());
+            proptest::prop_assert_eq!(EventJson::from_data(&map), json);
+        }
+    }
 }

@@ -9,14 +9,13 @@ use crate::engine::Engine;
 use crate::error::CallregError;
 use crate::matching::{active_deals_of, caller_keys};
 use crate::model::{
-    ActiveCall, CallEntity, Contact, Deal, EventData, Lead, Line, Phone, TelephonyPermission, User,
+    ActiveCall, CallEntity, Contact, Deal, EventJson, Lead, Line, Phone, TelephonyPermission, User,
     event_names,
 };
 use crate::phone::{PhoneKey, strip_letters};
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, CallType, EntityRef, EntityType, UserId, UserRef};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 /// Longest stripped `PHONE_NUMBER` accepted (contract D8).
 pub const MAX_PHONE_NUMBER: usize = 20;
@@ -619,10 +618,6 @@ fn existing_entity(
     if exists { Ok(EntityRef { kind, id }) } else { Err(not_found()) }
 }
 
-fn text(value: impl Into<String>) -> Value {
-    Value::String(value.into())
-}
-
 /// `OnVoximplantCallInit` and `OnVoximplantCallStart` for a new call (contract D9), then,
 /// with `show`, the call card notification for the call's user; written in one go.
 fn queue_call_started(
@@ -631,16 +626,18 @@ fn queue_call_started(
     show: bool,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
-    let app_id = call.app_id.as_ref().map_or(Value::Null, |a| text(a.as_str()));
-    let mut init = EventData::new();
-    init.insert("CALL_ID".into(), text(call.call_id.as_str()));
-    init.insert("CALL_TYPE".into(), text(call.call_type.code().to_string()));
-    init.insert("CALLER_ID".into(), text(call.caller_id.as_str()));
-    init.insert("REST_APP_ID".into(), app_id);
-    let mut start = EventData::new();
-    start.insert("CALL_ID".into(), text(call.call_id.as_str()));
-    start.insert("USER_ID".into(), text(call.user_id.to_string()));
-    let card = show.then(|| card_show_data(call, call.user_id));
+    let mut number = itoa_buffer();
+    let init = EventJson::object()
+        .text("CALL_ID", call.call_id.as_str())
+        .text("CALL_TYPE", number.format(call.call_type.code()))
+        .text("CALLER_ID", &call.caller_id)
+        .optional("REST_APP_ID", call.app_id.as_ref().map(AppId::as_str))
+        .finish();
+    let start = EventJson::object()
+        .text("CALL_ID", call.call_id.as_str())
+        .text("USER_ID", number.format(call.user_id.0))
+        .finish();
+    let card = show.then(|| card_show_json(call, call.user_id));
     let mut events = vec![(event_names::CALL_INIT, &init), (event_names::CALL_START, &start)];
     if let Some(card) = &card {
         events.push((event_names::CARD_SHOW, card));
@@ -656,20 +653,46 @@ pub(crate) fn queue_card_show(
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
-    tx.push_event(event_names::CARD_SHOW, &card_show_data(call, user), now)?;
+    tx.push_events(&[(event_names::CARD_SHOW, &card_show_json(call, user))], now)?;
     Ok(())
 }
 
 /// The data of the call card notification for one user.
-fn card_show_data(call: &ActiveCall, user: UserId) -> EventData {
-    let mut data = EventData::new();
-    data.insert("CALL_ID".into(), text(call.call_id.as_str()));
-    data.insert("USER_ID".into(), text(user.to_string()));
-    data.insert("PHONE_NUMBER".into(), text(call.caller_id.as_str()));
-    data.insert("PORTAL_NUMBER".into(), text(call.portal_number.as_str()));
-    data.insert("CALL_TYPE".into(), text(call.call_type.code().to_string()));
+fn card_show_json(call: &ActiveCall, user: UserId) -> EventJson {
+    let mut number = itoa_buffer();
     let primary = call.primary();
-    data.insert("CRM_ENTITY_TYPE".into(), text(primary.map_or("", |e| e.kind.as_str())));
-    data.insert("CRM_ENTITY_ID".into(), primary.map_or(Value::Null, |e| text(e.id.to_string())));
-    data
+    let primary_id = primary.map(|e| e.id.to_string());
+    EventJson::object()
+        .text("CALL_ID", call.call_id.as_str())
+        .text("USER_ID", number.format(user.0))
+        .text("PHONE_NUMBER", &call.caller_id)
+        .text("PORTAL_NUMBER", &call.portal_number)
+        .text("CALL_TYPE", number.format(call.call_type.code()))
+        .text("CRM_ENTITY_TYPE", primary.map_or("", |e| e.kind.as_str()))
+        .optional("CRM_ENTITY_ID", primary_id.as_deref())
+        .finish()
+}
+
+/// A buffer that formats integers without allocating.
+fn itoa_buffer() -> NumberText {
+    NumberText([0; 20])
+}
+
+/// Decimal text of an unsigned integer, in a buffer of its own.
+struct NumberText([u8; 20]);
+
+impl NumberText {
+    fn format(&mut self, value: impl Into<u64>) -> &str {
+        let mut value: u64 = value.into();
+        let mut at = self.0.len();
+        loop {
+            at -= 1;
+            self.0[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&self.0[at..]).unwrap_or("0")
+    }
 }

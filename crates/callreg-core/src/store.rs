@@ -15,8 +15,8 @@
 
 use crate::auth::AppId;
 use crate::model::{
-    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
-    MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
 use crate::types::{CallId, EntityRef, UserId};
@@ -280,15 +280,16 @@ pub trait StoreTx {
 
     /// Appends an event; returns its id.
     fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64>;
-    /// Appends events in this order, all created `at`; returns their ids in the same order.
-    /// The same as [`StoreTx::push_event`] for each (which this default does); a store may
-    /// write them in one go.
+    /// Appends events in this order, all created `at`, their data given as JSON text;
+    /// returns their ids in the same order. The same as [`StoreTx::push_event`] for each
+    /// (which this default does, reading the JSON back); a store may store the text as it is
+    /// and write the events in one go.
     fn push_events(
         &mut self,
-        events: &[(&str, &EventData)],
+        events: &[(&str, &EventJson)],
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<u64>> {
-        events.iter().map(|(name, data)| self.push_event(name, data, at)).collect()
+        events.iter().map(|(name, json)| self.push_event(name, &json.to_data(), at)).collect()
     }
     /// Up to `limit` events not claimed by any reader, oldest first.
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>>;

@@ -33,8 +33,8 @@ use crate::rows::{CompanyRow, ContactRow, LeadRow, Row, Rows, ValueTypes, phone_
 use callreg_core::auth::AppId;
 use callreg_core::matching::national_suffix_index_key;
 use callreg_core::model::{
-    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
-    MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
@@ -195,6 +195,23 @@ fn user_phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
 }
 
 impl MemoryTx<'_> {
+    /// Appends an event whose data is JSON text already; returns its id.
+    fn push_json(&mut self, name: &str, json: Box<[u8]>, at: DateTime<Utc>) -> u64 {
+        let state = &mut *self.state;
+        let event = StoredEvent {
+            name: state.event_names.intern(name),
+            data: json,
+            created_at: at,
+            process_id: None,
+        };
+        let before = state.last_event;
+        let id = before + 1;
+        state.last_event = id;
+        state.events.push(id, event);
+        self.undo.push(Undo::PushEvent { before });
+        id
+    }
+
     fn on_rollback(&mut self, undo: impl FnOnce(&mut State) + Send + 'static) {
         self.undo.push(Undo::Closure(Box::new(undo)));
     }
@@ -795,18 +812,19 @@ impl StoreTx for MemoryTx<'_> {
         state.json_scratch.clear();
         serde_json::to_writer(&mut state.json_scratch, data)
             .map_err(|e| StoreError::Other(Box::new(e)))?;
-        let event = StoredEvent {
-            name: state.event_names.intern(name),
-            data: state.json_scratch.as_slice().into(),
-            created_at: at,
-            process_id: None,
-        };
-        let before = state.last_event;
-        let id = before + 1;
-        state.last_event = id;
-        state.events.push(id, event);
-        self.undo.push(Undo::PushEvent { before });
-        Ok(id)
+        let json: Box<[u8]> = state.json_scratch.as_slice().into();
+        Ok(self.push_json(name, json, at))
+    }
+
+    fn push_events(
+        &mut self,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        Ok(events
+            .iter()
+            .map(|(name, json)| self.push_json(name, json.as_str().as_bytes().into(), at))
+            .collect())
     }
 
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {

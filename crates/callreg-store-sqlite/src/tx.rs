@@ -13,8 +13,9 @@ use crate::statements as sql;
 use callreg_core::auth::AppId;
 use callreg_core::matching::national_suffix_index_key;
 use callreg_core::model::{
-    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
-    MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission, Transcript, User,
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
+    Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{StoreResult, StoreTx};
@@ -612,15 +613,22 @@ impl<'a> SqliteTx<'a> {
     // ---- outbox -------------------------------------------------------------------------
 
     fn push_event(&self, name: &str, data: &EventData, at: DateTime<Utc>) -> Result<u64> {
-        let data = serde_json::to_string(data)?;
-        let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
+        self.push_json(name, &EventJson::from_data(data), at)
+    }
+
+    fn push_json(&self, name: &str, data: &EventJson, at: DateTime<Utc>) -> Result<u64> {
+        let at = timestamp_to_sql(&at);
+        let id = self.insert(sql::INSERT_EVENT, params![name, data.as_str(), at])?;
         id_from_sql("event id", id)
     }
 
     /// Two statements whatever the number of events: their first id, then one insert.
-    fn push_events(&self, events: &[(&str, &EventData)], at: DateTime<Utc>) -> Result<Vec<u64>> {
-        if events.len() < 2 || events.len() > sql::MAX_EVENTS_AT_ONCE {
-            return events.iter().map(|(name, data)| self.push_event(name, data, at)).collect();
+    fn push_events(&self, events: &[(&str, &EventJson)], at: DateTime<Utc>) -> Result<Vec<u64>> {
+        if events.len() == 1 || events.len() > sql::MAX_EVENTS_AT_ONCE {
+            return events.iter().map(|(name, json)| self.push_json(name, json, at)).collect();
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
         let first: i64 = self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1);
         let first = id_from_sql("event id", first)?;
@@ -630,7 +638,7 @@ impl<'a> SqliteTx<'a> {
         for ((name, data), id) in events.iter().zip(&ids) {
             values.push(int_to_sql("event id", *id)?.into());
             values.push(name.to_string().into());
-            values.push(serde_json::to_string(data)?.into());
+            values.push(data.as_str().to_string().into());
             values.push(at.clone().into());
         }
         self.execute(sql::insert_events(events.len()), rusqlite::params_from_iter(values))?;
@@ -984,7 +992,7 @@ impl StoreTx for SqliteTx<'_> {
 
     fn push_events(
         &mut self,
-        events: &[(&str, &EventData)],
+        events: &[(&str, &EventJson)],
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<u64>> {
         Ok(SqliteTx::push_events(self, events, at)?)

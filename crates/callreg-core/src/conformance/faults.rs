@@ -4,8 +4,8 @@
 
 use crate::auth::AppId;
 use crate::model::{
-    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
-    MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
+    ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
 use crate::store::{CrmStore, StoreError, StoreResult, StoreTx};
@@ -355,7 +355,7 @@ impl StoreTx for FailingTx<'_> {
 
     fn push_events(
         &mut self,
-        events: &[(&str, &EventData)],
+        events: &[(&str, &EventJson)],
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<u64>> {
         self.count_write()?;

@@ -650,7 +650,7 @@ pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
     assert!(portal.events().iter().all(|e| e.name != "R"));
     let last = next();
     // Several at once: consecutive ids, in order, after every earlier one.
-    let data = crate::model::EventData::new();
+    let data = crate::model::EventJson::object().text("K", "v").null("N").finish();
     let mut tx = engine.store().begin().expect("transaction");
     let ids =
         tx.push_events(&[("X", &data), ("Y", &data), ("Z", &data)], start_time()).expect("pushed");
@@ -659,9 +659,12 @@ pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
     let events: Vec<(u64, String)> =
         portal.events().into_iter().map(|e| (e.id, e.name)).filter(|(id, _)| *id > last).collect();
     assert_eq!(events, vec![(ids[0], "X".into()), (ids[1], "Y".into()), (ids[2], "Z".into())]);
+    let stored = portal.events().into_iter().find(|e| e.id == ids[1]).expect("stored");
+    assert_eq!(stored.data, data.to_data(), "the data as given");
     let mut tx = engine.store().begin().expect("transaction");
     assert_eq!(tx.delete_events(&ids).expect("deleted"), 3);
     let again = tx.push_events(&[("V", &data), ("W", &data)], start_time()).expect("pushed");
+    assert!(tx.push_events(&[], start_time()).expect("nothing pushed").is_empty());
     tx.commit().expect("committed");
     assert!(again[0] > ids[2] && again[1] == again[0] + 1, "{again:?} after {ids:?}");
     let _ = a;
