@@ -339,9 +339,10 @@ impl EventJson {
         serde_json::from_str(&self.0).unwrap_or_default()
     }
 
-    /// The JSON text of `data`, as `serde_json` writes it.
+    /// The JSON text of `data`, as `serde_json` writes it (a map with string keys always
+    /// serializes).
     pub fn from_data(data: &EventData) -> EventJson {
-        EventJson(serde_json::Value::Object(data.clone()).to_string())
+        EventJson(serde_json::to_string(data).unwrap_or_else(|_| String::from("{}")))
     }
 }
 

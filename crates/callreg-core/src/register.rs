@@ -626,7 +626,7 @@ fn queue_call_started(
     show: bool,
     now: DateTime<Utc>,
 ) -> Result<(), CallregError> {
-    let mut number = itoa_buffer();
+    let mut number = NumberText::default();
     let init = EventJson::object()
         .text("CALL_ID", call.call_id.as_str())
         .text("CALL_TYPE", number.format(call.call_type.code()))
@@ -659,7 +659,7 @@ pub(crate) fn queue_card_show(
 
 /// The data of the call card notification for one user.
 fn card_show_json(call: &ActiveCall, user: UserId) -> EventJson {
-    let mut number = itoa_buffer();
+    let mut number = NumberText::default();
     let primary = call.primary();
     let primary_id = primary.map(|e| e.id.to_string());
     EventJson::object()
@@ -673,12 +673,8 @@ fn card_show_json(call: &ActiveCall, user: UserId) -> EventJson {
         .finish()
 }
 
-/// A buffer that formats integers without allocating.
-fn itoa_buffer() -> NumberText {
-    NumberText([0; 20])
-}
-
-/// Decimal text of an unsigned integer, in a buffer of its own.
+/// Decimal text of unsigned integers, written into a buffer of its own (no allocation).
+#[derive(Default)]
 struct NumberText([u8; 20]);
 
 impl NumberText {

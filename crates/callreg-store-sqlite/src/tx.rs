@@ -613,36 +613,37 @@ impl<'a> SqliteTx<'a> {
     // ---- outbox -------------------------------------------------------------------------
 
     fn push_event(&self, name: &str, data: &EventData, at: DateTime<Utc>) -> Result<u64> {
-        self.push_json(name, &EventJson::from_data(data), at)
+        self.push_json(name, &serde_json::to_string(data)?, at)
     }
 
-    fn push_json(&self, name: &str, data: &EventJson, at: DateTime<Utc>) -> Result<u64> {
-        let at = timestamp_to_sql(&at);
-        let id = self.insert(sql::INSERT_EVENT, params![name, data.as_str(), at])?;
+    /// Appends an event whose data is JSON text already.
+    fn push_json(&self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
+        let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
         id_from_sql("event id", id)
     }
 
-    /// Two statements whatever the number of events: their first id, then one insert.
+    /// Two statements whatever the number of events (up to `MAX_EVENTS_AT_ONCE`): their
+    /// first id, then one insert.
     fn push_events(&self, events: &[(&str, &EventJson)], at: DateTime<Utc>) -> Result<Vec<u64>> {
-        if events.len() == 1 || events.len() > sql::MAX_EVENTS_AT_ONCE {
-            return events.iter().map(|(name, json)| self.push_json(name, json, at)).collect();
-        }
-        if events.is_empty() {
-            return Ok(Vec::new());
+        match events.len() {
+            0 => return Ok(Vec::new()),
+            2..=sql::MAX_EVENTS_AT_ONCE => {}
+            _ => {
+                let push =
+                    |(name, json): &(&str, &EventJson)| self.push_json(name, json.as_str(), at);
+                return events.iter().map(push).collect();
+            }
         }
         let first: i64 = self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1);
-        let first = id_from_sql("event id", first)?;
-        let ids: Vec<u64> = (first..).take(events.len()).collect();
+        let ids: Vec<i64> = (first..).take(events.len()).collect();
+        let texts: Vec<&str> = events.iter().map(|(_, json)| json.as_str()).collect();
         let at = timestamp_to_sql(&at);
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(4 * events.len());
-        for ((name, data), id) in events.iter().zip(&ids) {
-            values.push(int_to_sql("event id", *id)?.into());
-            values.push(name.to_string().into());
-            values.push(data.as_str().to_string().into());
-            values.push(at.clone().into());
+        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 * events.len());
+        for ((id, (name, _)), text) in ids.iter().zip(events).zip(&texts) {
+            values.extend([id as &dyn rusqlite::ToSql, name, text, &at]);
         }
-        self.execute(sql::insert_events(events.len()), rusqlite::params_from_iter(values))?;
-        Ok(ids)
+        self.execute(sql::insert_events(events.len()), values.as_slice())?;
+        ids.into_iter().map(|id| id_from_sql("event id", id)).collect()
     }
 
     fn claim_events(&self, ids: &[u64], process_id: &str) -> Result<()> {
