@@ -10,8 +10,8 @@
 use callreg_benches::alloc::CountingAlloc;
 use callreg_benches::data::reference_e164;
 use callreg_benches::floors::{
-    BTreeFloor, BareCommit, HashMapFloor, LikeBaseline, SqliteFloor, SqliteRangeFloor,
-    reversed_tail,
+    BTreeFloor, BareCommit, HashMapFloor, IdealRegistration, LikeBaseline, SqliteFloor,
+    SqliteRangeFloor, reversed_tail,
 };
 use callreg_benches::stores::{SteadyRegistrations, add_contacts, admin, bulk_load, memory_engine};
 use callreg_benches::{CallStream, LookupWorkload, PhoneBook};
@@ -656,6 +656,30 @@ fn registration(report: &mut Report) {
         Some(bare_ns / sqlite_ns),
         Target::AtLeast(0.4),
     );
+    // The ideal registration appends what the last registration stored: its call row (its
+    // columns joined) and its three events.
+    let (call_row, events) = last_registration(&dir.path().join("register.db"));
+    let mut ideal = IdealRegistration::new(&book, &dir.path().join("ideal.db"), events, call_row);
+    let ideal_ns = time_per_op(5, 1_000, |i| ideal.register(&book.entries[i % book.entries.len()]));
+    let ideal_pages = wal_pages_per_commit(&dir.path().join("ideal.db"), 100, |i| {
+        ideal.register(&book.entries[i % book.entries.len()])
+    });
+    report.add(
+        "SQLite ideal registration (one appended page, two reads), pages per commit",
+        format!("{ideal_pages:.1}"),
+        "bare single-row INSERT commit",
+        format!("{bare_pages:.1}"),
+        Some(ideal_pages / bare_pages),
+        Target::None,
+    );
+    report.add(
+        "SQLite ideal registration, share of the bare commit rate",
+        format!("{:.0}/s ({})", 1e9 / ideal_ns, ns(ideal_ns)),
+        "bare single-row INSERT commit",
+        format!("{:.0}/s ({})", 1e9 / bare_ns, ns(bare_ns)),
+        Some(bare_ns / ideal_ns),
+        Target::None,
+    );
     let mut unchecked = BareCommit::without_checkpoints(&dir.path().join("bare-unchecked.db"));
     let unchecked_ns = time_per_op(5, 1_000, |_| unchecked.commit_one(&entry));
     report.add(
@@ -666,6 +690,30 @@ fn registration(report: &mut Report) {
         Some(unchecked_ns / sqlite_ns),
         Target::None,
     );
+}
+
+/// The newest live call of the store at `path`, its columns joined by `|`, and the three
+/// newest pending events (name, data), oldest first.
+fn last_registration(path: &std::path::Path) -> (String, [(String, String); 3]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let call: String = conn
+        .query_row(
+            "SELECT concat_ws('|', call_id, seq, app_key, user_id, caller_id, caller_key, \
+             call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+             external_call_id, created_lead, entities) FROM active_call ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut events: Vec<(String, String)> = conn
+        .prepare("SELECT name, data FROM event ORDER BY id DESC LIMIT 3")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    events.reverse();
+    (call, events.try_into().expect("a registration queues three events"))
 }
 
 /// WAL frames appended per transaction of `commit`, over `count` of them: the WAL is

@@ -87,7 +87,7 @@ impl<S: CrmStore> Engine<S> {
             rehearsal: AtomicBool::new(false),
         };
         engine.seed_new_portal()?;
-        engine.warm_up();
+        engine.warm_up()?;
         Ok(engine)
     }
 
@@ -99,10 +99,11 @@ impl<S: CrmStore> Engine<S> {
     /// `engine.started`), so that the first command is not the first commit either. The
     /// parser's metadata is already loaded by the normalizer; this covers the rest (code
     /// paths, the store's statements and pages, the allocator's first pools), and leaves
-    /// the registration's own work the last thing the processor ran. Failures are ignored:
-    /// the commands report their own.
-    fn warm_up(&self) {
-        self.store.warm_up();
+    /// the registration's own work the last thing the processor ran. Only damage the store
+    /// finds in its data is reported; other failures are ignored (the commands report their
+    /// own).
+    fn warm_up(&self) -> Result<(), CallregError> {
+        self.store.warm_up()?;
         let sample = "+7 495 000-00-00";
         let _ = self.find_owners_of_number(sample, None);
         self.rehearsal.store(true, Ordering::SeqCst);
@@ -113,6 +114,7 @@ impl<S: CrmStore> Engine<S> {
         self.rehearsal.store(false, Ordering::SeqCst);
         let started = self.clock.now().to_rfc3339();
         let _ = self.in_transaction(|tx| Ok(tx.set_meta(STARTED_KEY, &started)?));
+        Ok(())
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.

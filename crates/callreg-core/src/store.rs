@@ -86,11 +86,15 @@ pub trait CrmStore: Send + Sync {
 
     /// Loads what the adapter keeps in memory to answer commands fast, so that the first
     /// command after opening costs what later ones do. Called by [`Engine::new`] first thing
-    /// in its warm-up, before it rehearses a registration. Failures are the adapter's to
-    /// ignore: the commands report their own. The default does nothing.
+    /// in its warm-up, before it rehearses a registration. An adapter that checks the data
+    /// on the way returns [`StoreError::Corrupt`] for damage it finds, and `Engine::new`
+    /// fails with it; other failures are the adapter's to ignore (the commands report their
+    /// own). The default does nothing.
     ///
     /// [`Engine::new`]: crate::Engine::new
-    fn warm_up(&self) {}
+    fn warm_up(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// One open transaction. Dropping it without [`commit`](StoreTx::commit) rolls back.

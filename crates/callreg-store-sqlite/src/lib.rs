@@ -55,7 +55,9 @@
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
 //!   [`CHECKPOINT_FRAMES`] and [`WRITER_CHECKPOINT_FRAMES`]); dropping the store stops it.
 //! * [`CrmStore::warm_up`] (run by `Engine::new`) prepares every statement on both
-//!   connections and reads a database that fits the write connection's page cache into it.
+//!   connections and reads a database that fits the write connection's page cache into it,
+//!   by `PRAGMA quick_check`: damage that check finds fails `Engine::new` with
+//!   [`StoreError::Corrupt`] instead of surfacing in a later command.
 //!
 //! # Schema
 //!
@@ -267,7 +269,12 @@ impl CrmStore for SqliteStore {
     /// that fits the writer's page cache into it (by `PRAGMA quick_check`, which walks every
     /// B-tree), so that the first commands after opening cost what later ones do. A larger
     /// database is left to be read as it is used: it could not stay in the cache anyway.
-    fn warm_up(&self) {
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Corrupt`] with the check's findings when `quick_check` finds the small
+    /// database damaged (damage in a larger one is reported by the commands that meet it).
+    fn warm_up(&self) -> StoreResult<()> {
         if let Some(reader) = &self.reader {
             prepare_all(&reader.lock().unwrap_or_else(PoisonError::into_inner).conn);
         }
@@ -281,11 +288,28 @@ impl CrmStore for SqliteStore {
                 Ok(pages.saturating_mul(size) <= WRITER_PAGE_CACHE_KIB * 1024)
             });
         if matches!(fits, Ok(true)) && conn.is_autocommit() {
-            let _ = conn.prepare("PRAGMA quick_check").and_then(|mut check| {
-                check.query_map([], |row| row.get::<_, String>(0))?.for_each(drop);
-                Ok(())
-            });
+            quick_check(conn)?;
         }
+        Ok(())
+    }
+}
+
+/// `PRAGMA quick_check`'s verdict: [`StoreError::Corrupt`] with its findings unless it says
+/// `ok`. A failure to run it that is not damage (the file locked, say) is left to the
+/// commands.
+fn quick_check(conn: &Connection) -> StoreResult<()> {
+    let findings = conn.prepare("PRAGMA quick_check").and_then(|mut check| {
+        check.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
+    });
+    match findings {
+        Ok(lines) if lines.iter().all(|line| line == "ok") => Ok(()),
+        Ok(lines) => Err(StoreError::Corrupt(
+            format!("the database failed its integrity check: {}", lines.join("; ")).into(),
+        )),
+        Err(error) => match StoreError::from(SqliteError::from(error)) {
+            corrupt @ StoreError::Corrupt(_) => Err(corrupt),
+            _ => Ok(()),
+        },
     }
 }
 

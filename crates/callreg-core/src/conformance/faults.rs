@@ -46,8 +46,8 @@ impl<S: CrmStore> FailingStore<S> {
 }
 
 impl<S: CrmStore> CrmStore for FailingStore<S> {
-    fn warm_up(&self) {
-        self.inner.warm_up();
+    fn warm_up(&self) -> StoreResult<()> {
+        self.inner.warm_up()
     }
 
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
