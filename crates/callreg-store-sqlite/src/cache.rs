@@ -1,5 +1,6 @@
 //! What the writer connection remembers between transactions: the users and the exclusion
-//! list, which every registration reads and almost nothing writes.
+//! list, which every registration reads and almost nothing writes, and the id the next
+//! outbox event gets.
 //!
 //! The cache is only ever used inside a transaction, and checked at its start: SQLite's
 //! `PRAGMA data_version` changes when any other connection (another store on the file,
@@ -29,6 +30,10 @@ pub(crate) struct ReadCache {
     pub(crate) by_phone_key: HashMap<String, Vec<UserId>>,
     /// `is_excluded(key)`, by the key's storage form.
     pub(crate) excluded: HashMap<String, bool>,
+    /// The id the next event gets (`statements::NEXT_EVENT_ID`), as of the end of this
+    /// connection's last transaction that wrote events. Only a write can change it, so it
+    /// holds while the data version does; a transaction that rolls back forgets it.
+    pub(crate) next_event_id: Option<i64>,
 }
 
 impl ReadCache {
@@ -37,6 +42,7 @@ impl ReadCache {
         if self.data_version != Some(data_version) {
             self.clear_users();
             self.clear_exclusions();
+            self.next_event_id = None;
             self.data_version = Some(data_version);
         }
     }
@@ -57,6 +63,7 @@ impl ReadCache {
     pub(crate) fn clear(&mut self) {
         self.clear_users();
         self.clear_exclusions();
+        self.next_event_id = None;
         self.data_version = None;
     }
 }

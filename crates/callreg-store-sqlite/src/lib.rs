@@ -48,9 +48,10 @@
 //! # What the store keeps in memory
 //!
 //! * The write connection caches users and the exclusion list (every registration reads
-//!   them). At the start of every transaction the cache is checked against SQLite's
-//!   `PRAGMA data_version`, which changes when any other connection has committed, so another
-//!   store's writes are seen at once; the store's own writes to those tables empty it.
+//!   them), and the id the next outbox event gets. At the start of every transaction the
+//!   cache is checked against SQLite's `PRAGMA data_version`, which changes when any other
+//!   connection has committed, so another store's writes are seen at once; the store's own
+//!   writes to those tables empty it, and a rolled-back transaction forgets the next id.
 //! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
 //!   [`CHECKPOINT_FRAMES`] and [`WRITER_CHECKPOINT_FRAMES`]); dropping the store stops it.

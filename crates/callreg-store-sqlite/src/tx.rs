@@ -46,6 +46,8 @@ impl Drop for SqliteTx<'_> {
         // transaction open and rolls it back before starting.
         if !self.session.conn.is_autocommit() {
             let _ = run(&self.session.conn, "ROLLBACK");
+            // Ids this transaction took are free again: the next one reads where they start.
+            self.set_next_event_id(None);
         }
     }
 }
@@ -91,6 +93,21 @@ impl<'a> SqliteTx<'a> {
             cache.clear_exclusions();
         }
         self.bypass_cache = true;
+    }
+
+    /// Remembers (or forgets) the id the next event gets.
+    fn set_next_event_id(&mut self, next: Option<i64>) {
+        if let Some(cache) = self.session.cache.as_mut() {
+            cache.next_event_id = next;
+        }
+    }
+
+    /// The id the next event gets: remembered from this connection's last event, else read.
+    fn next_event_id(&self) -> Result<i64> {
+        match self.session.cache.as_ref().and_then(|cache| cache.next_event_id) {
+            Some(next) => Ok(next),
+            None => Ok(self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1)),
+        }
     }
 
     /// Runs a write; returns how many rows it changed.
@@ -612,19 +629,24 @@ impl<'a> SqliteTx<'a> {
 
     // ---- outbox -------------------------------------------------------------------------
 
-    fn push_event(&self, name: &str, data: &EventData, at: DateTime<Utc>) -> Result<u64> {
+    fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> Result<u64> {
         self.push_json(name, &serde_json::to_string(data)?, at)
     }
 
     /// Appends an event whose data is JSON text already.
-    fn push_json(&self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
+    fn push_json(&mut self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
         let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
+        self.set_next_event_id(id.checked_add(1));
         id_from_sql("event id", id)
     }
 
-    /// Two statements whatever the number of events (up to `MAX_EVENTS_AT_ONCE`): their
-    /// first id, then one insert.
-    fn push_events(&self, events: &[(&str, &EventJson)], at: DateTime<Utc>) -> Result<Vec<u64>> {
+    /// One statement whatever the number of events (up to `MAX_EVENTS_AT_ONCE`), and one
+    /// more to read their first id when the connection does not know it.
+    fn push_events(
+        &mut self,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
         match events.len() {
             0 => return Ok(Vec::new()),
             2..=sql::MAX_EVENTS_AT_ONCE => {}
@@ -634,7 +656,7 @@ impl<'a> SqliteTx<'a> {
                 return events.iter().map(push).collect();
             }
         }
-        let first: i64 = self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1);
+        let first = self.next_event_id()?;
         let ids: Vec<i64> = (first..).take(events.len()).collect();
         let texts: Vec<&str> = events.iter().map(|(_, json)| json.as_str()).collect();
         let at = timestamp_to_sql(&at);
@@ -642,7 +664,12 @@ impl<'a> SqliteTx<'a> {
         for ((id, (name, _)), text) in ids.iter().zip(events).zip(&texts) {
             values.extend([id as &dyn rusqlite::ToSql, name, text, &at]);
         }
-        self.execute(sql::insert_events(events.len()), values.as_slice())?;
+        let inserted = self.execute(sql::insert_events(events.len()), values.as_slice());
+        if let Err(error) = inserted {
+            self.set_next_event_id(None);
+            return Err(error);
+        }
+        self.set_next_event_id(first.checked_add(ids.len() as i64));
         ids.into_iter().map(|id| id_from_sql("event id", id)).collect()
     }
 

@@ -4,7 +4,7 @@
 //! the store).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use callreg_core::model::User;
+use callreg_core::model::{EventJson, User};
 use callreg_core::phone::PhoneKey;
 use callreg_core::{
     Auth, CallregError, CrmStore, Engine, EngineConfig, FinishRequest, RegisterRequest, UserId,
@@ -87,6 +87,41 @@ fn own_writes_are_read_and_rolled_back_ones_forgotten() {
     let mut tx = store.begin().unwrap();
     assert!(tx.user(UserId(8)).unwrap().is_some());
     assert_eq!(tx.find_users_by_inner_phone("108").unwrap(), vec![UserId(8)]);
+}
+
+/// Pushes two events in one transaction of `store`, committed or not; returns their ids.
+fn push_two(store: &SqliteStore, commit: bool) -> Vec<u64> {
+    let data = EventJson::object().text("CALL_ID", "externalCall.x.1").finish();
+    let mut tx = store.begin().unwrap();
+    let ids = tx.push_events(&[("ONE", &data), ("TWO", &data)], chrono::Utc::now()).unwrap();
+    if commit {
+        tx.commit().unwrap();
+    }
+    ids
+}
+
+/// The write connection remembers the next event's id between transactions; events pushed
+/// meanwhile by another store on the file, or taken by a transaction rolled back, never make
+/// it hand out an id twice or skip back.
+#[test]
+fn event_ids_stay_unique_across_stores_and_rollbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path).unwrap();
+    let mut committed = Vec::new();
+    committed.extend(push_two(&first, true));
+    committed.extend(push_two(&first, true));
+    committed.extend(push_two(&second, true));
+    committed.extend(push_two(&first, true)); // after another store's events
+    let rolled_back = push_two(&first, false);
+    committed.extend(push_two(&second, true));
+    committed.extend(push_two(&first, true)); // after its own rollback and another store
+    assert!(committed.windows(2).all(|w| w[0] < w[1]), "increasing: {committed:?}");
+    assert!(rolled_back[0] > committed[7], "{rolled_back:?} after {committed:?}");
+    let mut tx = first.begin().unwrap();
+    let stored: Vec<u64> = tx.pending_events(100).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(stored, committed, "every committed event, none rolled back");
 }
 
 /// The engine over two stores on one file: a user added through one may take calls through
