@@ -1,12 +1,13 @@
 //! Register end to end (`telephony.externalcall.register` through the engine), on the memory
 //! store and on SQLite (one durable transaction per call, WAL + `synchronous=NORMAL`), beside
-//! the floor of a bare single-row `INSERT` committed in the same database settings.
+//! the floor of a bare single-row `INSERT` committed in the same database settings and the
+//! ideal registration (`IdealRegistration`: the store's inevitable part of one, on one page).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use callreg_benches::PhoneBook;
-use callreg_benches::floors::BareCommit;
-use callreg_benches::stores::{SteadyRegistrations, memory_engine, sqlite_engine};
-use callreg_core::{CrmStore, EngineConfig};
+use callreg_benches::floors::{BareCommit, IdealRegistration, last_registration};
+use callreg_benches::stores::{SteadyRegistrations, admin, memory_engine, sqlite_engine};
+use callreg_core::{CrmStore, EngineConfig, RegisterRequest};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
 
@@ -32,6 +33,19 @@ fn register(c: &mut Criterion) {
     let mut bare = BareCommit::new(&dir.path().join("bare.db"));
     let entry = book.entries[0].clone();
     group.bench_function("sqlite-bare-insert-commit", |b| b.iter(|| bare.commit_one(&entry)));
+
+    // The ideal appends the rows a real registration stored: one is left live to read them.
+    let request = RegisterRequest::incoming(1, entry.called.clone()).external_call_id("sample");
+    sqlite.register(&admin(), &request).unwrap();
+    let (call, events) = last_registration(&dir.path().join("store.db"));
+    let mut ideal = IdealRegistration::new(&book, &dir.path().join("ideal.db"), events, call);
+    let mut next = 0;
+    group.bench_function("sqlite-ideal-registration", |b| {
+        b.iter(|| {
+            next += 1;
+            ideal.register(&book.entries[next % book.entries.len()]);
+        })
+    });
     group.finish();
 }
 

@@ -246,6 +246,30 @@ impl IdealRegistration {
     }
 }
 
+/// The newest live call of the store at `path`, its columns joined by `|`, and the three
+/// newest pending events (name, data), oldest first.
+pub fn last_registration(path: &Path) -> (String, [(String, String); 3]) {
+    let conn = Connection::open(path).expect("database");
+    let call: String = conn
+        .query_row(
+            "SELECT concat_ws('|', call_id, seq, app_key, user_id, caller_id, caller_key, \
+             call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+             external_call_id, created_lead, entities) FROM active_call \
+             ORDER BY registered_at DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .expect("a live call");
+    let mut events: Vec<(String, String)> = conn
+        .prepare("SELECT name, data FROM event ORDER BY id DESC LIMIT 3")
+        .and_then(|mut select| {
+            select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()
+        })
+        .expect("events");
+    events.reverse();
+    (call, events.try_into().expect("a registration queues three events"))
+}
+
 /// The national number of a book entry, reversed (what tier 3 indexes).
 fn reversed_national(entry: &Entry) -> Option<String> {
     let key = callreg_core::phone::PhoneKey::E164(callreg_core::phone::E164::from_u64(entry.e164)?);

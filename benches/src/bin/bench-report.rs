@@ -11,7 +11,7 @@ use callreg_benches::alloc::CountingAlloc;
 use callreg_benches::data::reference_e164;
 use callreg_benches::floors::{
     BTreeFloor, BareCommit, HashMapFloor, IdealRegistration, LikeBaseline, SqliteFloor,
-    SqliteRangeFloor, reversed_tail,
+    SqliteRangeFloor, last_registration, reversed_tail,
 };
 use callreg_benches::stores::{SteadyRegistrations, add_contacts, admin, bulk_load, memory_engine};
 use callreg_benches::{CallStream, LookupWorkload, PhoneBook};
@@ -425,6 +425,7 @@ fn engine_times<S: CrmStore>(
 
 fn memory_lookups(report: &mut Report) {
     let mut times = Vec::new();
+    let mut latency_floor = None;
     for size in SIZES {
         let work = LookupWorkload::new(size, QUERIES);
         let engine = if size == 1_000_000 {
@@ -459,6 +460,18 @@ fn memory_lookups(report: &mut Report) {
         let floor_miss = time_per_op(5, n, |i| {
             black_box(floor.probe(black_box(miss_keys[i % n])));
         });
+        if size == 1_000_000 {
+            // The same probes one at a time: each key's position depends on the previous
+            // answer (times a zero the compiler cannot see), so no two misses overlap, as
+            // none do between an engine's lookups.
+            let zero = black_box(0_u64);
+            let mut previous = 0_u64;
+            let one_at_a_time = time_per_op(5, n, |i| {
+                let key = hit_keys[(i + (previous & zero) as usize) % n];
+                previous = floor.probe(key).unwrap_or(1);
+            });
+            latency_floor = Some((hit, one_at_a_time));
+        }
         let btree = BTreeFloor::new(&work.book);
         let tails: Vec<String> =
             work.suffix_hits.iter().map(|raw| reversed_tail(raw, 10)).collect();
@@ -475,6 +488,16 @@ fn memory_lookups(report: &mut Report) {
         &times,
         4.0,
     );
+    if let Some((hit, one_at_a_time)) = latency_floor {
+        report.add(
+            "memory lookup at 1M, hit",
+            ns(hit),
+            "bare HashMap probes one at a time",
+            ns(one_at_a_time),
+            Some(hit / one_at_a_time),
+            Target::None,
+        );
+    }
 }
 
 fn sqlite_lookups(report: &mut Report) {
@@ -692,30 +715,6 @@ fn registration(report: &mut Report) {
         Some(unchecked_ns / sqlite_ns),
         Target::None,
     );
-}
-
-/// The newest live call of the store at `path`, its columns joined by `|`, and the three
-/// newest pending events (name, data), oldest first.
-fn last_registration(path: &std::path::Path) -> (String, [(String, String); 3]) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let call: String = conn
-        .query_row(
-            "SELECT concat_ws('|', call_id, seq, app_key, user_id, caller_id, caller_key, \
-             call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
-             external_call_id, created_lead, entities) FROM active_call ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    let mut events: Vec<(String, String)> = conn
-        .prepare("SELECT name, data FROM event ORDER BY id DESC LIMIT 3")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    events.reverse();
-    (call, events.try_into().expect("a registration queues three events"))
 }
 
 /// WAL frames appended per transaction of `commit`, over `count` of them: the WAL is
