@@ -158,10 +158,12 @@ impl BareCommit {
 /// caller's owner and its deals by two indexed point reads, and appends the call and its three
 /// events as four rows of one table, so that it writes a single B-tree page (two when the
 /// table's last page fills). No dedup probe, no id lookup, no engine work: only the store's
-/// inevitable part of a registration, in the store's settings.
+/// inevitable part of a registration, in the store's settings (the write connection's page
+/// cache, checkpoints on the store's thread).
 #[derive(Debug)]
 pub struct IdealRegistration {
     conn: Connection,
+    _checkpoints: callreg_store_sqlite::Checkpointer,
     next_id: i64,
     events: [(String, String); 3],
     call: String,
@@ -173,9 +175,11 @@ impl IdealRegistration {
     /// cache. `events` are the (name, JSON data) rows each registration appends, `call` the
     /// stored form of the call.
     pub fn new(book: &PhoneBook, path: &Path, events: [(String, String); 3], call: String) -> Self {
-        let conn = open_like_the_store(path);
+        let mut conn = open_like_the_store(path);
         let cache: i64 = callreg_store_sqlite::WRITER_PAGE_CACHE_KIB;
         conn.pragma_update(None, "cache_size", -cache).expect("cache size");
+        let checkpoints =
+            callreg_store_sqlite::Checkpointer::start(path, &mut conn).expect("checkpoints");
         conn.execute_batch(
             "CREATE TABLE phone (key TEXT NOT NULL, owner INTEGER NOT NULL) STRICT;
              CREATE TABLE deal (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL) STRICT;
@@ -194,7 +198,7 @@ impl IdealRegistration {
         }
         conn.execute_batch("CREATE INDEX phone_by_key ON phone (key); COMMIT; ANALYZE")
             .expect("index");
-        IdealRegistration { conn, next_id: 0, events, call }
+        IdealRegistration { conn, _checkpoints: checkpoints, next_id: 0, events, call }
     }
 
     /// One registration of a call from `entry` (its E.164 form, as if already normalized).

@@ -67,6 +67,12 @@ impl<S: CrmStore> Engine<S> {
     /// An engine on `store` with the system clock. A store never used before is given what a
     /// new Bitrix24 portal has: user 1, an active administrator, and the default CRM sources.
     /// The phone parser's metadata is loaded here, not on the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`CallregError::Store`] when the store cannot be read or written, including
+    /// [`StoreError::Corrupt`] for damage its warm-up found
+    /// ([`CrmStore::warm_up`]).
     pub fn new(store: S, config: EngineConfig) -> Result<Self, CallregError> {
         Self::with_clock(store, config, Arc::new(SystemClock))
     }
@@ -86,24 +92,25 @@ impl<S: CrmStore> Engine<S> {
             record_fetcher: None,
             rehearsal: AtomicBool::new(false),
         };
+        // The store's warm-up first: it is where damage to the data is found, before
+        // anything is written.
+        engine.store.warm_up()?;
         engine.seed_new_portal()?;
-        engine.warm_up()?;
+        engine.warm_up();
         Ok(engine)
     }
 
     /// Runs once, now, what the first registration would otherwise be the first to run, so
-    /// that the first call costs what the next ones do. In order: the store loads what it
-    /// caches ([`CrmStore::warm_up`]); a lookup; a whole registration (an unknown number, a
+    /// that the first call costs what the next ones do. After the store has loaded what it
+    /// caches ([`CrmStore::warm_up`], run first by [`Engine::new`]), in order: a lookup; a whole registration (an unknown number, a
     /// lead created) whose transaction is rolled back, not committed, so nothing is stored;
     /// and one small committed write, the time this engine started (meta key
     /// `engine.started`), so that the first command is not the first commit either. The
     /// parser's metadata is already loaded by the normalizer; this covers the rest (code
     /// paths, the store's statements and pages, the allocator's first pools), and leaves
-    /// the registration's own work the last thing the processor ran. Only damage the store
-    /// finds in its data is reported; other failures are ignored (the commands report their
-    /// own).
-    fn warm_up(&self) -> Result<(), CallregError> {
-        self.store.warm_up()?;
+    /// the registration's own work the last thing the processor ran. Failures are ignored:
+    /// the commands report their own.
+    fn warm_up(&self) {
         let sample = "+7 495 000-00-00";
         let _ = self.find_owners_of_number(sample, None);
         self.rehearsal.store(true, Ordering::SeqCst);
@@ -114,7 +121,6 @@ impl<S: CrmStore> Engine<S> {
         self.rehearsal.store(false, Ordering::SeqCst);
         let started = self.clock.now().to_rfc3339();
         let _ = self.in_transaction(|tx| Ok(tx.set_meta(STARTED_KEY, &started)?));
-        Ok(())
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.

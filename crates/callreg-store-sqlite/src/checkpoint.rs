@@ -23,6 +23,7 @@
 //! writers.
 
 use crate::error::SqliteError;
+use callreg_core::store::StoreResult;
 use rusqlite::hooks::Wal;
 use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, MAIN_DB};
@@ -58,9 +59,10 @@ impl Signal {
     }
 }
 
-/// The checkpoint thread of a file store; stopped and joined when dropped.
+/// The checkpoint thread of a file store; stopped and joined when dropped. Public so that a
+/// connection outside a store (a benchmark's floor) can be given the same arrangement.
 #[derive(Debug)]
-pub(crate) struct Checkpointer {
+pub struct Checkpointer {
     signal: Arc<Signal>,
     thread: Option<JoinHandle<()>>,
 }
@@ -69,7 +71,15 @@ impl Checkpointer {
     /// Starts the thread, with its own connection to `path`, and makes `writer`'s commits
     /// drive it (replacing SQLite's automatic checkpoints on that connection, which would
     /// otherwise run at 1,000 pages).
-    pub(crate) fn start(path: &Path, writer: &mut Connection) -> Result<Checkpointer, SqliteError> {
+    ///
+    /// # Errors
+    ///
+    /// When the thread's connection cannot be opened or the thread cannot be started.
+    pub fn start(path: &Path, writer: &mut Connection) -> StoreResult<Checkpointer> {
+        Ok(Checkpointer::start_thread(path, writer)?)
+    }
+
+    fn start_thread(path: &Path, writer: &mut Connection) -> Result<Checkpointer, SqliteError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(crate::BUSY_TIMEOUT)?;
         // A connection learns that the file is in WAL mode when it first reads it; until

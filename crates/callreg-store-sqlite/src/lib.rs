@@ -77,11 +77,10 @@ mod schema;
 mod statements;
 mod tx;
 
-pub use checkpoint::{CHECKPOINT_FRAMES, WRITER_CHECKPOINT_FRAMES};
+pub use checkpoint::{CHECKPOINT_FRAMES, Checkpointer, WRITER_CHECKPOINT_FRAMES};
 pub use schema::SCHEMA_VERSION;
 
 use crate::cache::ReadCache;
-use crate::checkpoint::Checkpointer;
 use crate::error::{SqliteError, is_busy};
 use crate::tx::{SqliteTx, run};
 use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};

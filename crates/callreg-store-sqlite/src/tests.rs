@@ -222,3 +222,52 @@ fn every_statement_is_prepared_when_warming_up() {
         }
     });
 }
+
+/// The next event id the write connection remembers is forgotten when SQLite itself rolls a
+/// transaction back (here: the file may not grow, a full disk), so the next event takes the
+/// first free id again, exactly what the outbox's own statement gives.
+#[test]
+fn a_transaction_sqlite_rolled_back_forgets_the_next_event_id() {
+    use callreg_core::model::EventJson;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("full.db")).unwrap();
+    let data = EventJson::object().text("CALL_ID", "externalCall.x.1").finish();
+    let push = |count: usize| {
+        let events: Vec<(&str, &EventJson)> = (0..count).map(|_| ("E", &data)).collect();
+        let mut tx = store.begin()?;
+        let ids = tx.push_events(&events, Utc::now())?;
+        tx.commit()?;
+        Ok::<_, callreg_core::store::StoreError>(ids)
+    };
+    assert_eq!(push(2).unwrap(), vec![1, 2]);
+    // No page more than the file has: the next insert that needs a new page fails, and
+    // SQLite rolls the whole transaction back on its own.
+    store.with_connection(|conn| {
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0)).unwrap();
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    });
+    let failed = {
+        let mut tx = store.begin().unwrap();
+        tx.push_events(&[("A", &data), ("B", &data), ("C", &data)], Utc::now()).unwrap();
+        // Another write that needs pages the file may not have.
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let lead = Lead {
+            id: 0,
+            title: "x".repeat(50_000),
+            name: String::new(),
+            status_id: "NEW".into(),
+            source_id: "CALL".into(),
+            source_description: String::new(),
+            assigned_by: UserId(1),
+            phones: Vec::new(),
+            created: at,
+            modified: at,
+        };
+        tx.insert_lead(&lead)
+    };
+    assert!(failed.is_err(), "the file could not grow");
+    store.with_connection(|conn| {
+        conn.pragma_update(None, "max_page_count", 1_000_000).unwrap();
+    });
+    assert_eq!(push(2).unwrap(), vec![3, 4], "ids 3.. were never committed");
+}

@@ -31,6 +31,10 @@ pub(crate) struct SqliteTx<'a> {
     /// This transaction wrote a table the session's cache holds: it neither reads nor
     /// fills the cache any more (see [`crate::cache`]).
     bypass_cache: bool,
+    /// This transaction queued events, so the session's next event id counts them.
+    pushed_events: bool,
+    /// `COMMIT` succeeded.
+    committed: bool,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
@@ -46,7 +50,10 @@ impl Drop for SqliteTx<'_> {
         // transaction open and rolls it back before starting.
         if !self.session.conn.is_autocommit() {
             let _ = run(&self.session.conn, "ROLLBACK");
-            // Ids this transaction took are free again: the next one reads where they start.
+        }
+        // Not committed, whether rolled back here or by SQLite itself (a full disk, an I/O
+        // error): the ids its events took are free again, and the next event reads its own.
+        if self.pushed_events && !self.committed {
             self.set_next_event_id(None);
         }
     }
@@ -66,7 +73,7 @@ fn position(index: usize) -> Result<i64> {
 impl<'a> SqliteTx<'a> {
     /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
     pub(crate) fn new(session: MutexGuard<'a, Session>) -> Self {
-        SqliteTx { session, bypass_cache: false }
+        SqliteTx { session, bypass_cache: false, pushed_events: false, committed: false }
     }
 
     /// Checks the session's cache at the start of this transaction.
@@ -635,6 +642,7 @@ impl<'a> SqliteTx<'a> {
 
     /// Appends an event whose data is JSON text already.
     fn push_json(&mut self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
+        self.pushed_events = true;
         let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
         self.set_next_event_id(id.checked_add(1));
         id_from_sql("event id", id)
@@ -656,6 +664,7 @@ impl<'a> SqliteTx<'a> {
                 return events.iter().map(push).collect();
             }
         }
+        self.pushed_events = true;
         let first = self.next_event_id()?;
         let ids: Vec<i64> = (first..).take(events.len()).collect();
         let texts: Vec<&str> = events.iter().map(|(_, json)| json.as_str()).collect();
@@ -705,8 +714,9 @@ impl<'a> SqliteTx<'a> {
 /// Every method runs the inherent method of the same name (or one statement) and maps the
 /// adapter's error into [`StoreError`](callreg_core::store::StoreError).
 impl StoreTx for SqliteTx<'_> {
-    fn commit(self: Box<Self>) -> StoreResult<()> {
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
         run(&self.session.conn, "COMMIT").map_err(SqliteError::from)?;
+        self.committed = true;
         Ok(())
     }
 
@@ -715,6 +725,11 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        if key == sql::EVENT_ID_HIGH_WATER {
+            // The next event id depends on it.
+            self.pushed_events = true;
+            self.set_next_event_id(None);
+        }
         self.execute(sql::UPSERT_META, [key, value])?;
         Ok(())
     }
