@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::error::CallregError;
-use crate::matching::{CallerKeys, OwnerMatch, find_owners_in_tiers, find_owners_into};
+use crate::matching::{CallerKeys, OwnerMatch, RawNumber, find_owners_into};
 use crate::model::{
     ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
     Source, TelephonyPermission, User,
@@ -385,9 +385,10 @@ impl<S: CrmStore> Engine<S> {
 
     /// Who owns a caller's number, as register finds it: the number (as a PBX sends it)
     /// read under the default region (tier 1) and, when `line_number` is a number of another
-    /// country, under that country (tier 2), then by its last digits when suffix matching is
-    /// on (tier 3, [`EngineConfig::suffix_digits`]); the records found ranked as register
-    /// ranks them. Reads only.
+    /// country, under that country (tier 2), then by Bitrix's own normalization (a stored
+    /// phone with the same [`bitrix_code`](crate::matching::bitrix_code)), then by its last
+    /// digits when suffix matching is on (tier 3, [`EngineConfig::suffix_digits`]); the
+    /// records found ranked as register ranks them. Reads only.
     ///
     /// ```
     /// # fn demo<S: callreg_core::CrmStore>(engine: &callreg_core::Engine<S>) -> Result<(), callreg_core::CallregError> {
@@ -417,7 +418,10 @@ impl<S: CrmStore> Engine<S> {
         };
         let mut found = OwnerMatch::default();
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
-        self.store.read_only(&mut |tx| find_owners_into(tx, keys, suffix_digits, &mut found))?;
+        let raw = RawNumber { phones: &self.phones, raw };
+        self.store.read_only(&mut |tx| {
+            find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)
+        })?;
         Ok(found)
     }
 
@@ -428,9 +432,13 @@ impl<S: CrmStore> Engine<S> {
         &self,
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
+        raw: &str,
     ) -> Result<OwnerMatch, crate::store::StoreError> {
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
-        find_owners_in_tiers(tx, keys, suffix_digits)
+        let raw = RawNumber { phones: &self.phones, raw };
+        let mut found = OwnerMatch::default();
+        find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)?;
+        Ok(found)
     }
 
     /// Every active (registered, unfinished) call.

@@ -207,7 +207,7 @@ impl<S: CrmStore> Engine<S> {
         }
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);
-            bindings = self.find_owners_in(tx, &keys)?.bound;
+            bindings = self.find_owners_in(tx, &keys, &call.caller_id)?.bound;
         }
         bindings.sort_by_key(|e| match e.kind {
             EntityType::Deal => 0,

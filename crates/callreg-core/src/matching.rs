@@ -11,6 +11,12 @@
 //!    the last N digits of the caller's national number equal the last N digits of a stored
 //!    E.164 phone's national number.
 //!
+//! Between tiers 2 and 3, when the engine searches a raw number, Bitrix's own criterion: a
+//! stored phone whose [`bitrix_code`] equals the caller's (contract D5: no pair of formats
+//! Bitrix matches is lost, whatever the default region reads them as). Such phones are found
+//! through the few keys a phone with that code can have, and each is checked against the
+//! code itself ([`MatchTier::BitrixCode`]).
+//!
 //! Whatever tier hit, the records found are ranked the same way ([`OwnerMatch`]).
 
 use crate::model::Deal;
@@ -72,6 +78,120 @@ pub enum MatchTier {
     LineCountry,
     /// Tier 3: the last N digits of the national number.
     NationalSuffix,
+    /// Bitrix's own criterion, after tiers 1 and 2: a stored phone's [`bitrix_code`] equals
+    /// the caller's.
+    BitrixCode,
+}
+
+/// Bitrix's normalization of a phone number for matching (`NormalizePhone($number, 1)`,
+/// bitrix-reference.md §5.2): two numbers match in Bitrix when their codes are equal.
+/// `+7 (906) 219-50-47`, `79062195047` and `89062195047` all give `79062195047`;
+/// `030 1234567` gives `301234567`.
+///
+/// ```
+/// use callreg_core::matching::bitrix_code;
+/// assert_eq!(bitrix_code("8 (906) 219-50-47"), "79062195047");
+/// assert_eq!(bitrix_code("0049 30 1234567"), "49301234567");
+/// assert_eq!(bitrix_code("+7 495 123-45-67 #12"), "74951234567");
+/// ```
+pub fn bitrix_code(raw: &str) -> String {
+    // 1. `+8...` of ten characters or more: `00` and the rest after the `+`.
+    let rewritten;
+    let number = match raw.strip_prefix("+8") {
+        Some(rest) if raw.len() >= 10 => {
+            rewritten = format!("008{rest}");
+            rewritten.as_str()
+        }
+        _ => raw,
+    };
+    // 2. Only `0-9 # * , ;` are kept.
+    let stripped: String =
+        number.chars().filter(|c| matches!(c, '0'..='9' | '#' | '*' | ',' | ';')).collect();
+    // 3. Prefixes rewritten, for ten characters or more.
+    let mut code = stripped.as_str();
+    let mut seven = None;
+    if code.len() >= 10 {
+        if code.starts_with("80") || code.starts_with("81") || code.starts_with("82") {
+        } else if let Some(rest) = code.strip_prefix("00") {
+            code = rest;
+        } else if let Some(rest) = code.strip_prefix("011") {
+            code = rest;
+        } else if let Some(rest) = code.strip_prefix('8') {
+            seven = Some(format!("7{rest}"));
+        } else if let Some(rest) = code.strip_prefix('0') {
+            code = rest;
+        }
+    }
+    let code = seven.as_deref().unwrap_or(code);
+    // 4. Nothing left: the stripped number. 5. The first run before `;`, `#` or `,`.
+    let code = if code.is_empty() { stripped.as_str() } else { code };
+    code.split([';', '#', ',']).next().unwrap_or_default().to_owned()
+}
+
+/// The keys a stored phone whose [`bitrix_code`] is `code` can have under the normalizer's
+/// region, one per shape such a phone may be written in: with `+`, `00` or `011` (the code
+/// read as an international number), as the code itself, with the `8` Bitrix rewrote to `7`,
+/// and with the `0` it dropped.
+fn bitrix_code_keys(phones: &PhoneNormalizer, code: &str) -> Vec<PhoneKey> {
+    let mut shapes = vec![format!("+{code}"), code.to_owned()];
+    if let Some(rest) = code.strip_prefix('7')
+        && code.len() >= 10
+    {
+        shapes.push(format!("8{rest}"));
+    }
+    if code.len() >= 9 {
+        shapes.push(format!("0{code}"));
+    }
+    let mut keys: Vec<PhoneKey> = Vec::with_capacity(shapes.len());
+    for key in shapes.iter().filter_map(|shape| phones.key(shape)) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// What the Bitrix-code tier needs: the raw number searched and the normalizer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawNumber<'a> {
+    pub(crate) phones: &'a PhoneNormalizer,
+    pub(crate) raw: &'a str,
+}
+
+/// The records owning a phone whose [`bitrix_code`] equals the caller's, other than through
+/// `tried` (the keys tiers 1 and 2 probed) and the excluded keys.
+fn find_by_bitrix_code(
+    tx: &mut dyn StoreTx,
+    number: RawNumber<'_>,
+    tried: &[PhoneKey],
+) -> StoreResult<Vec<EntityRef>> {
+    let code = bitrix_code(number.raw);
+    if code.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<EntityRef> = Vec::new();
+    for key in bitrix_code_keys(number.phones, &code) {
+        if tried.contains(&key) || tx.is_excluded(&key)? {
+            continue;
+        }
+        for entity in tx.find_entities_by_phone_key(&key)? {
+            if !found.contains(&entity) && has_phone_with_code(tx, entity, &code)? {
+                found.push(entity);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether one of the record's phones has the Bitrix code `code`.
+fn has_phone_with_code(tx: &mut dyn StoreTx, entity: EntityRef, code: &str) -> StoreResult<bool> {
+    let phones = match entity.kind {
+        EntityType::Contact => tx.contact(entity.id)?.map(|c| c.phones),
+        EntityType::Company => tx.company(entity.id)?.map(|c| c.phones),
+        EntityType::Lead => tx.lead(entity.id)?.map(|l| l.phones),
+        EntityType::Deal => None,
+    };
+    Ok(phones.is_some_and(|phones| phones.iter().any(|p| bitrix_code(&p.value) == code)))
 }
 
 /// What a search by number found.
@@ -94,7 +214,8 @@ pub struct OwnerMatch {
 pub const MAX_SUFFIX_OWNERS: usize = 16;
 
 /// Searches the records owning any of `keys` (tiers 1 and 2: `keys` as [`caller_keys`] gives
-/// them) and ranks them.
+/// them) and ranks them. Keys alone cannot run the Bitrix-code tier, which needs the raw
+/// number: [`Engine::find_owners_of_number`](crate::Engine::find_owners_of_number) does.
 pub fn find_owners(tx: &mut dyn StoreTx, keys: &[PhoneKey]) -> StoreResult<OwnerMatch> {
     find_owners_in_tiers(tx, keys, None)
 }
@@ -109,22 +230,39 @@ pub fn find_owners_in_tiers(
     suffix_digits: Option<u8>,
 ) -> StoreResult<OwnerMatch> {
     let mut owners = OwnerMatch::default();
-    find_owners_into(tx, keys, suffix_digits, &mut owners)?;
+    find_owners_into(tx, keys, None, suffix_digits, &mut owners)?;
     Ok(owners)
 }
 
 /// [`find_owners_in_tiers`] into a match the caller holds (a lookup's result is written in
-/// place, not copied out; `owners` is expected to be the default).
+/// place, not copied out; `owners` is expected to be the default), with the Bitrix-code tier
+/// between tiers 2 and 3 when the raw number is given.
 pub(crate) fn find_owners_into(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
+    raw: Option<RawNumber<'_>>,
     suffix_digits: Option<u8>,
     owners: &mut OwnerMatch,
 ) -> StoreResult<()> {
+    let Some((tier, found)) = find_matching_records(tx, keys, raw, suffix_digits)? else {
+        owners.excluded = true;
+        return Ok(());
+    };
+    owners.tier = tier;
+    rank(tx, found, owners)
+}
+
+/// The records the tiers find, unranked, with the tier that found them; `None` when one of
+/// `keys` is on the exclusion list (such a number is never matched).
+pub(crate) fn find_matching_records(
+    tx: &mut dyn StoreTx,
+    keys: &[PhoneKey],
+    raw: Option<RawNumber<'_>>,
+    suffix_digits: Option<u8>,
+) -> StoreResult<Option<(Option<MatchTier>, Vec<EntityRef>)>> {
     for key in keys {
         if tx.is_excluded(key)? {
-            owners.excluded = true;
-            return Ok(());
+            return Ok(None);
         }
     }
     let mut tier = None;
@@ -150,6 +288,14 @@ pub(crate) fn find_owners_into(
         }
     }
     if found.is_empty()
+        && let Some(number) = raw
+    {
+        found = find_by_bitrix_code(tx, number, keys)?;
+        if !found.is_empty() {
+            tier = Some(MatchTier::BitrixCode);
+        }
+    }
+    if found.is_empty()
         && let Some(digits) = suffix_digits
     {
         found = find_by_suffix(tx, keys, digits)?;
@@ -157,8 +303,7 @@ pub(crate) fn find_owners_into(
             tier = Some(MatchTier::NationalSuffix);
         }
     }
-    owners.tier = tier;
-    rank(tx, found, owners)
+    Ok(Some((tier, found)))
 }
 
 /// Tier 3's search: every record owning a suffix of the caller's, or nothing when more than

@@ -342,7 +342,7 @@ impl<S: CrmStore> Engine<S> {
                 (Some(entity), entities, false)
             }
             None => {
-                let found = self.find_owners_in(tx, &keys)?;
+                let found = self.find_owners_in(tx, &keys, &request.phone_number)?;
                 let entities = found
                     .bound
                     .iter()

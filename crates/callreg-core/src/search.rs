@@ -3,7 +3,7 @@
 
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::caller_keys;
+use crate::matching::{RawNumber, caller_keys, find_matching_records};
 use crate::model::User;
 use crate::store::{CrmStore, StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType, UserId};
@@ -23,8 +23,9 @@ pub struct CrmSearchHit {
 
 impl<S: CrmStore> Engine<S> {
     /// At most one contact, one lead and one company owning `phone_number` (the lowest id of
-    /// each), in that order. Same matching as register; the exclusion list and lead statuses
-    /// are not applied, as in Bitrix.
+    /// each), in that order. The records are found as register finds them (every tier the
+    /// configuration enables; nothing for a number on the exclusion list); lead statuses are
+    /// not applied, as in Bitrix.
     pub fn search_crm_entities(
         &self,
         phone_number: &str,
@@ -33,11 +34,13 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::PhoneNumberEmpty);
         }
         let keys = caller_keys(self.phones(), phone_number, None);
+        let raw = RawNumber { phones: self.phones(), raw: phone_number };
+        let suffix_digits = self.config().suffix_digits.filter(|&n| n > 0);
         self.read(|tx| {
-            let mut found: Vec<EntityRef> = Vec::new();
-            for key in &keys {
-                found.extend(tx.find_entities_by_phone_key(key)?);
-            }
+            let Some((_, found)) = find_matching_records(tx, &keys, Some(raw), suffix_digits)?
+            else {
+                return Ok(Vec::new());
+            };
             let mut hits = Vec::new();
             for kind in [EntityType::Contact, EntityType::Lead, EntityType::Company] {
                 let lowest = found.iter().filter(|e| e.kind == kind).map(|e| e.id).min();

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use callreg_core::matching::bitrix_code;
 use callreg_core::phone::{E164, PhoneKey, PhoneNormalizer, Region, strip_letters};
 use proptest::prelude::*;
 use std::sync::LazyLock;
@@ -546,6 +547,14 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// (d') The engine's `bitrix_code` (its Bitrix-code matching tier) is this oracle, on
+    /// phone-like text and on any text at all.
+    #[test]
+    fn bitrix_code_is_the_oracle(raw in phone_like(), any in any::<String>()) {
+        prop_assert_eq!(bitrix_code(&raw), bitrix_normalize(&raw), "{:?}", raw);
+        prop_assert_eq!(bitrix_code(&any), bitrix_normalize(&any), "{:?}", any);
     }
 
     /// (e) The cache does not change results: a fresh normalizer without a cache and a warmed

@@ -187,18 +187,19 @@ fn php_float_prefix(text: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Contract D2: the values that mean false and true; anything else is `None`.
+/// Contract D2: exactly the values its two lists give for false and true; anything else
+/// (`"TRUE"`, `" 1 "`, `1.0`, `2`) is `None`.
 pub fn parse_flag(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n.as_f64()? {
-            0.0 => Some(false),
-            1.0 => Some(true),
+        Value::Number(n) => match n.as_u64()? {
+            0 => Some(false),
+            1 => Some(true),
             _ => None,
         },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "0" | "" | "n" | "false" | "no" | "off" => Some(false),
-            "1" | "y" | "true" | "yes" | "on" => Some(true),
+        Value::String(s) => match s.as_str() {
+            "0" | "" | "N" | "n" | "false" | "no" | "off" => Some(false),
+            "1" | "Y" | "y" | "true" | "yes" | "on" => Some(true),
             _ => None,
         },
         _ => None,
@@ -237,7 +238,22 @@ mod tests {
         ] {
             assert_eq!(parse_flag(&t), Some(true), "{t}");
         }
-        for bad in [json!(2), json!("maybe"), json!([]), json!({}), json!(0.5)] {
+        for bad in [
+            json!(2),
+            json!(-1),
+            json!("maybe"),
+            json!([]),
+            json!({}),
+            json!(0.5),
+            json!(1.0),
+            json!(0.0),
+            json!("TRUE"),
+            json!("Yes"),
+            json!("OFF"),
+            json!("No"),
+            json!(" 1 "),
+            json!("  "),
+        ] {
             assert_eq!(parse_flag(&bad), None, "{bad}");
         }
     }

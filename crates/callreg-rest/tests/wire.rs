@@ -151,8 +151,20 @@ fn flags_follow_d2() {
         let events = ok(&e, "event.offline.get", json!({}))["events"].clone();
         assert_eq!(events.as_array().unwrap().len(), 3);
     }
-    let reply = call(&e, "telephony.externalcall.register", base(json!("maybe")));
-    assert_error(&reply, 400, "ERROR_ARGUMENT", "SHOW should be 0 or 1");
+    // Only the two lists: no other case, no padding, no other number.
+    for other in [
+        json!("maybe"),
+        json!("TRUE"),
+        json!("Yes"),
+        json!("OFF"),
+        json!(" 1 "),
+        json!("  "),
+        json!(1.0),
+        json!(2),
+    ] {
+        let reply = call(&e, "telephony.externalcall.register", base(other.clone()));
+        assert_error(&reply, 400, "ERROR_ARGUMENT", "SHOW should be 0 or 1");
+    }
     let reply = call(
         &e,
         "telephony.externalcall.register",
@@ -166,6 +178,44 @@ fn flags_follow_d2() {
     );
     assert_eq!(reply.status, 200);
     assert!(reply.body["result"]["CRM_CREATED_LEAD"].is_u64(), "legacy CRM flag");
+}
+
+/// `ADD_TO_CHAT` on finish: absent means no chat message (Bitrix's code; its newer docs
+/// say 1), `"N"` means none either, `"Y"` posts one, anything else is refused.
+#[test]
+fn add_to_chat_follows_d2_on_finish() {
+    let e = engine();
+    let finish_with = |flag: Option<Value>| {
+        let registered = ok(
+            &e,
+            "telephony.externalcall.register",
+            json!({"USER_ID": 1, "PHONE_NUMBER": "+74951234567", "TYPE": 2, "SHOW": 0}),
+        );
+        ok(&e, "event.offline.get", json!({"limit": 1000}));
+        let mut params = json!({"CALL_ID": registered["CALL_ID"], "USER_ID": 1, "DURATION": 5});
+        if let Some(flag) = flag {
+            params["ADD_TO_CHAT"] = flag;
+        }
+        call(&e, "telephony.externalcall.finish", params)
+    };
+    let chat_messages = || {
+        let events = ok(&e, "event.offline.get", json!({"limit": 1000}))["events"].clone();
+        let chats = events.as_array().unwrap().iter();
+        chats.filter(|e| e["EVENT_NAME"] == "ONCALLREGCHATMESSAGE").count()
+    };
+    for (flag, messages) in [
+        (None, 0),
+        (Some(json!("N")), 0),
+        (Some(json!(0)), 0),
+        (Some(json!("Y")), 1),
+        (Some(json!(1)), 1),
+    ] {
+        let reply = finish_with(flag.clone());
+        assert_eq!(reply.status, 200, "{flag:?}");
+        assert_eq!(chat_messages(), messages, "{flag:?}");
+    }
+    let reply = finish_with(Some(json!("maybe")));
+    assert_error(&reply, 400, "ERROR_ARGUMENT", "ADD_TO_CHAT should be 0 or 1");
 }
 
 #[test]

@@ -230,8 +230,6 @@ pub(crate) const SELECT_TRANSCRIPT_MESSAGES: &str = "SELECT side, start_time, st
 
 // ---- outbox -----------------------------------------------------------------------------------
 
-/// The `meta` key of the largest event id ever deleted.
-pub(crate) const EVENT_ID_HIGH_WATER: &str = "event_id_high_water";
 /// A new event's id: one more than any id in the outbox and than any id ever deleted from it
 /// (each a probe of the end of a rowid tree, or of `meta`'s key).
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO event (id, name, data, created_at) \

@@ -65,6 +65,9 @@ pub(crate) fn run(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The `meta` key of the largest event id ever deleted (see `statements::NEXT_EVENT_ID`).
+const EVENT_ID_HIGH_WATER: &str = "event_id_high_water";
+
 /// A position in a list, as stored.
 fn position(index: usize) -> Result<i64> {
     int_to_sql("position", index as u64)
@@ -725,7 +728,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
-        if key == sql::EVENT_ID_HIGH_WATER {
+        if key == EVENT_ID_HIGH_WATER {
             // The next event id depends on it.
             self.pushed_events = true;
             self.set_next_event_id(None);

@@ -17,6 +17,7 @@ macro_rules! __conformance_property_cases {
     ($make_store:expr) => {
         $crate::__conformance_module!(constructor properties, $make_store, [
             any_format_finds_the_same_owner,
+            formats_bitrix_matches_match_under_any_region,
             registrations_never_duplicate_leads_or_calls,
             concurrent_registrations_create_one_lead_per_number,
             lifecycle_never_duplicates_records_or_activities,
@@ -63,6 +64,71 @@ pub fn any_format_finds_the_same_owner<S: CrmStore>(make: &dyn Fn() -> S) {
             "stored {} called {}",
             &formats[stored],
             &formats[called]
+        );
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A number of one of several countries (calling code, national number) and the ways it
+/// is written: internationally (`+`, bare, `00`, `011`, spaced) and nationally (with the
+/// country's trunk prefix, or none).
+fn international_formats() -> impl Strategy<Value = Vec<String>> {
+    let number = prop_oneof![
+        ("[3489][0-9]{2}[1-9][0-9]{6}").prop_map(|n| ("7", n, vec!["8", ""])),
+        ("(30|89|40)[1-9][0-9]{6}").prop_map(|n| ("49", n, vec!["0"])),
+        ("[2-9][0-9]{2}[2-9][0-9]{6}").prop_map(|n| ("1", n, vec!["1", ""])),
+        ("44[1-9][0-9]{6}").prop_map(|n| ("380", n, vec!["0"])),
+        ("17[1-9][0-9]{6}").prop_map(|n| ("375", n, vec!["8 0"])),
+        ("20[3-8][0-9]{7}").prop_map(|n| ("44", n, vec!["0"])),
+    ];
+    number.prop_map(|(cc, national, trunks)| {
+        let (head, tail) = national.split_at(3);
+        let mut formats = vec![
+            format!("+{cc}{national}"),
+            format!("{cc}{national}"),
+            format!("00{cc}{national}"),
+            format!("011 {cc} {national}"),
+            format!("+{cc} ({head}) {tail}"),
+        ];
+        formats.extend(trunks.iter().map(|trunk| format!("{trunk}{national}")));
+        formats
+    })
+}
+
+/// (b) Contract D5, no regression: a contact stored in one format is found from any other
+/// format Bitrix's normalization maps to the same code, whatever the portal's region reads
+/// each of them as (`16502530000` and `+1 650 253 0000` on a German portal).
+pub fn formats_bitrix_matches_match_under_any_region<S: CrmStore>(make: &dyn Fn() -> S) {
+    let regions = ["RU", "DE", "US", "BY", "KZ", "GB", "UA"];
+    let strategy = (international_formats(), 0usize..8, 0usize..8, 0..regions.len());
+    let result = runner(96).run(&strategy, |(formats, stored, called, region)| {
+        let (stored, called) = (&formats[stored % formats.len()], &formats[called % formats.len()]);
+        if crate::matching::bitrix_code(stored) != crate::matching::bitrix_code(called) {
+            return Ok(());
+        }
+        let region = crate::phone::Region::parse(regions[region]).expect("a known region");
+        let config = crate::config::EngineConfig { default_region: region, ..Default::default() };
+        let portal = super::kit::Portal::with_config(make(), config);
+        let contact = portal.given_contact("Owner", &[stored.as_str()]);
+        let found = portal.engine.find_owners_of_number(called, None).unwrap();
+        prop_assert_eq!(
+            found.primary,
+            Some(EntityRef::contact(contact)),
+            "stored {} called {} in {}",
+            stored,
+            called,
+            region.as_str()
+        );
+        let call = portal.registered(&RegisterRequest::incoming(1, called.clone()));
+        prop_assert_eq!(
+            call.primary,
+            Some(EntityRef::contact(contact)),
+            "register: {} {}",
+            stored,
+            called
         );
         Ok(())
     });

@@ -24,6 +24,7 @@ macro_rules! __conformance_suffix_cases {
             suffix_matches_are_ranked_like_the_others,
             a_suffix_shared_by_too_many_records_matches_none,
             excluded_numbers_are_not_matched_by_suffix,
+            search_matches_as_register_does,
             suffix_index_contract,
             suffix_index_follows_commits_and_rollbacks,
         ]);
@@ -141,6 +142,28 @@ pub fn excluded_numbers_are_not_matched_by_suffix<S: CrmStore>(store: S) {
     let found = portal.engine.find_owners_of_number("9 8 495 123-45-67", None).unwrap();
     assert!(found.excluded);
     assert_eq!(found.primary, None);
+}
+
+/// `searchCrmEntities` finds records the way register does (contract 3a): tier 3 when it is
+/// on, Bitrix's own criterion, and never a number on the exclusion list.
+pub fn search_matches_as_register_does<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 10);
+    let contact = portal.given_contact("Owner", &[MOSCOW]);
+    let searched = |raw: &str| -> Vec<EntityRef> {
+        portal.engine.search_crm_entities(raw).unwrap().iter().map(|hit| hit.entity).collect()
+    };
+    for raw in VARIANTS {
+        assert_eq!(searched(raw), vec![EntityRef::contact(contact)], "tier 3: {raw}");
+    }
+    // Stored with a stray `0`: no E.164 reading under RU finds it, Bitrix's code does.
+    let odd = portal.given_contact("Odd", &["0812 555 44 33"]);
+    let found = portal.engine.find_owners_of_number("812 555-44-33", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(odd)));
+    assert_eq!(found.tier, Some(MatchTier::BitrixCode));
+    assert_eq!(searched("812 555-44-33"), vec![EntityRef::contact(odd)]);
+    portal.given_excluded(MOSCOW);
+    assert_eq!(searched(MOSCOW), Vec::new(), "excluded numbers are never matched");
+    assert_eq!(searched("8 495 123-45-67"), Vec::new());
 }
 
 fn phone(value: &str, key: &str) -> Phone {
