@@ -17,6 +17,9 @@ pub(crate) fn register<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
         // Bitrix's hidden legacy name for the same flag.
         None => p.flag("CRM")?.unwrap_or(false),
     };
+    // Documented for register and ignored there by Bitrix (no chat message is posted on
+    // registration), but still one of contract D2's flags: anything else is refused.
+    p.flag("ADD_TO_CHAT")?;
     let request = RegisterRequest {
         user_id: p.int("USER_ID")?,
         user_phone_inner: p.string("USER_PHONE_INNER")?,

@@ -216,6 +216,14 @@ fn add_to_chat_follows_d2_on_finish() {
     }
     let reply = finish_with(Some(json!("maybe")));
     assert_error(&reply, 400, "ERROR_ARGUMENT", "ADD_TO_CHAT should be 0 or 1");
+    // On register the flag has no effect, but is a flag all the same.
+    let register = |flag: Value| {
+        let params =
+            json!({"USER_ID": 1, "PHONE_NUMBER": "+74951234567", "TYPE": 2, "ADD_TO_CHAT": flag});
+        call(&e, "telephony.externalcall.register", params)
+    };
+    assert_eq!(register(json!("Y")).status, 200);
+    assert_error(&register(json!("maybe")), 400, "ERROR_ARGUMENT", "ADD_TO_CHAT should be 0 or 1");
 }
 
 #[test]
