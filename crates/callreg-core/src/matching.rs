@@ -129,24 +129,34 @@ pub fn bitrix_code(raw: &str) -> String {
 }
 
 /// The keys a stored phone whose [`bitrix_code`] is `code` can have under the normalizer's
-/// region, one per shape such a phone may be written in: with `+`, `00` or `011` (the code
-/// read as an international number), as the code itself, with the `8` Bitrix rewrote to `7`,
-/// and with the `0` it dropped.
+/// region, one per shape such a phone may be written in, undoing each of Bitrix's rewrites:
+/// the code read as an international number (`+`; and `00`, `011` when that reading is no
+/// E.164 number, as they then read otherwise), the code itself, with the `8` Bitrix rewrote
+/// to `7`, with the `0` it dropped, and `+8...` for a code Bitrix made `008...` of.
 fn bitrix_code_keys(phones: &PhoneNormalizer, code: &str) -> Vec<PhoneKey> {
-    let mut shapes = vec![format!("+{code}"), code.to_owned()];
-    if let Some(rest) = code.strip_prefix('7')
-        && code.len() >= 10
-    {
-        shapes.push(format!("8{rest}"));
-    }
-    if code.len() >= 9 {
-        shapes.push(format!("0{code}"));
-    }
-    let mut keys: Vec<PhoneKey> = Vec::with_capacity(shapes.len());
-    for key in shapes.iter().filter_map(|shape| phones.key(shape)) {
-        if !keys.contains(&key) {
+    let mut keys: Vec<PhoneKey> = Vec::with_capacity(6);
+    let mut add = |key: Option<PhoneKey>| {
+        if let Some(key) = key
+            && !keys.contains(&key)
+        {
             keys.push(key);
         }
+    };
+    let international = phones.key(&format!("+{code}"));
+    if !matches!(international, Some(PhoneKey::E164(_))) {
+        add(phones.key(&format!("00{code}")));
+        add(phones.key(&format!("011{code}")));
+    }
+    add(international);
+    add(phones.key(code));
+    if let Some(rest) = code.strip_prefix('7') {
+        add(phones.key(&format!("8{rest}")));
+    }
+    add(phones.key(&format!("0{code}")));
+    if let Some(rest) = code.strip_prefix("00")
+        && rest.starts_with('8')
+    {
+        add(phones.key(&format!("+{rest}")));
     }
     keys
 }
@@ -165,7 +175,9 @@ fn find_by_bitrix_code(
     number: RawNumber<'_>,
     tried: &[PhoneKey],
 ) -> StoreResult<Vec<EntityRef>> {
-    let code = bitrix_code(number.raw);
+    // Bitrix's criterion is the caller id as register stores it, stripped to `0-9 # * + , ;`
+    // (`tel:+84...` is `+84...`, whose `+8` Bitrix reads as `008`, not as a Russian `8`).
+    let code = bitrix_code(&crate::phone::strip_letters(number.raw));
     if code.is_empty() {
         return Ok(Vec::new());
     }

@@ -25,6 +25,8 @@ macro_rules! __conformance_suffix_cases {
             a_suffix_shared_by_too_many_records_matches_none,
             excluded_numbers_are_not_matched_by_suffix,
             search_matches_as_register_does,
+            bitrix_codes_are_of_the_stripped_caller,
+            odd_formats_bitrix_matches_are_matched,
             suffix_index_contract,
             suffix_index_follows_commits_and_rollbacks,
         ]);
@@ -164,6 +166,41 @@ pub fn search_matches_as_register_does<S: CrmStore>(store: S) {
     portal.given_excluded(MOSCOW);
     assert_eq!(searched(MOSCOW), Vec::new(), "excluded numbers are never matched");
     assert_eq!(searched("8 495 123-45-67"), Vec::new());
+}
+
+/// Bitrix's criterion compares the caller id as register stores it, stripped: a Vietnamese
+/// mobile written `tel:+84...` or `(+84) ...` is `+84...`, whose `+8` Bitrix reads as an
+/// international prefix, never as the Russian `8` that would make it a Ryazan number.
+pub fn bitrix_codes_are_of_the_stripped_caller<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let ryazan = portal.given_contact("Ryazan", &["+7 4912 34-56-78"]);
+    for raw in ["+84912345678", "tel:+84912345678", " +84912345678", "(+84) 91 234 5678"] {
+        let found = portal.engine.find_owners_of_number(raw, None).unwrap();
+        assert_eq!(found.primary, None, "{raw}");
+        assert!(portal.engine.search_crm_entities(raw).unwrap().is_empty(), "{raw}");
+        let call = portal.registered(&RegisterRequest::incoming(1, raw));
+        assert_eq!(call.primary, None, "{raw}");
+    }
+    // The Russian forms still find it.
+    let found = portal.engine.find_owners_of_number("8 4912 34 56 78", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(ryazan)));
+}
+
+/// Pairs Bitrix matches through each of its rewrites, where the E.164 readings differ or
+/// there is none: a dropped `0`, an `8` made `7` before an extension, `+8` read as `008`,
+/// `00` before a service number.
+pub fn odd_formats_bitrix_matches_are_matched<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    for (stored, called) in [
+        ("0812 555 44 33", "812 555-44-33"),
+        ("849512345#67", "749512345"),
+        ("+8 123 456", "008123456"),
+        ("00*12345678", "*12345678"),
+    ] {
+        let contact = portal.given_contact("Odd", &[stored]);
+        let found = portal.engine.find_owners_of_number(called, None).unwrap();
+        assert_eq!(found.primary, Some(EntityRef::contact(contact)), "{stored} / {called}");
+    }
 }
 
 fn phone(value: &str, key: &str) -> Phone {

@@ -51,8 +51,8 @@
 //!   region; so is the key of a `Digits` key's text, unless the number was written with `+`
 //!   (the key drops the `+`, as Bitrix does, and the bare digits may read as a national
 //!   number).
-//! * Extensions (`ext. 12`, `x12`, `доб. 12`, `;ext=12`, `#12`, `,12`) are cut off and
-//!   ignored for matching.
+//! * Extensions (`ext. 12`, `x12`, `доб. 12`, `доп. 12`, `;ext=12`, `#12`, `,12`) are cut
+//!   off and ignored for matching.
 //! * Total: no input panics; a number without any digit has no key.
 
 mod cache;

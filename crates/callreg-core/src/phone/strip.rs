@@ -220,9 +220,12 @@ pub(crate) fn prepare_into<'a>(raw: &'a str, prepared: &mut Prepared<'a>) -> boo
     count > 0
 }
 
-/// Whether the text starts with `доб` (any case).
+/// Whether the text starts with `доб` or `доп` (Russian for "extension", "additional"; any
+/// case).
 fn starts_with_dob(text: &str) -> bool {
-    text.chars().take(3).flat_map(char::to_lowercase).eq("доб".chars())
+    let mut first = text.chars().take(3).flat_map(char::to_lowercase);
+    let word: [Option<char>; 3] = [first.next(), first.next(), first.next()];
+    matches!(word, [Some('д'), Some('о'), Some('б' | 'п')])
 }
 
 /// Drops leading white space and a `tel:` scheme (any case).
@@ -234,7 +237,7 @@ fn drop_tel(raw: &str) -> &str {
     }
 }
 
-/// Cuts an extension off: everything from the first `ext` (so `ext.` too), `x`, `доб`,
+/// Cuts an extension off: everything from the first `ext` (so `ext.` too), `x`, `доб`, `доп`,
 /// `#`, `,` or `;` (so `;ext=`) that follows at least one digit. Letters are compared
 /// without case.
 #[cfg(test)]
@@ -298,6 +301,7 @@ mod tests {
             ("+7 495 123-45-67 EXT 12", "+7 495 123-45-67 "),
             ("+7 495 123-45-67x12", "+7 495 123-45-67"),
             ("8 495 123-45-67 доб. 12", "8 495 123-45-67 "),
+            ("8 495 123-45-67 ДОП. 12", "8 495 123-45-67 "),
             ("8 495 123-45-67 ДОБ 12", "8 495 123-45-67 "),
             ("tel:+7-495-123-45-67;ext=12", "tel:+7-495-123-45-67"),
             ("84951234567#12", "84951234567"),
