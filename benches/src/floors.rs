@@ -38,6 +38,25 @@ pub fn open_like_the_store(path: &Path) -> Connection {
     conn
 }
 
+/// Creates a table (`create`), fills it with `rows` through `insert` in one transaction,
+/// then indexes it (`index`) and has SQLite gather its statistics.
+fn load_indexed<P: rusqlite::Params>(
+    conn: &Connection,
+    create: &str,
+    insert: &str,
+    rows: impl Iterator<Item = P>,
+    index: &str,
+) {
+    conn.execute_batch(&format!("{create}; BEGIN")).expect("table");
+    {
+        let mut insert = conn.prepare(insert).expect("insert");
+        for row in rows {
+            insert.execute(row).expect("row");
+        }
+    }
+    conn.execute_batch(&format!("{index}; COMMIT; ANALYZE")).expect("index");
+}
+
 /// The floor of a SQLite lookup: a one-column table of the book's E.164 keys with an index,
 /// probed by a point `SELECT` (a prepared, cached statement, in autocommit).
 #[derive(Debug)]
@@ -49,15 +68,13 @@ impl SqliteFloor {
     /// The table of a book, in a new database at `path`.
     pub fn new(book: &PhoneBook, path: &Path) -> Self {
         let conn = open_like_the_store(path);
-        conn.execute_batch("CREATE TABLE phone (key TEXT NOT NULL) STRICT; BEGIN").expect("table");
-        {
-            let mut insert = conn.prepare("INSERT INTO phone (key) VALUES (?1)").expect("insert");
-            for entry in &book.entries {
-                insert.execute([entry.e164_text()]).expect("row");
-            }
-        }
-        conn.execute_batch("CREATE INDEX phone_by_key ON phone (key); COMMIT; ANALYZE")
-            .expect("index");
+        load_indexed(
+            &conn,
+            "CREATE TABLE phone (key TEXT NOT NULL) STRICT",
+            "INSERT INTO phone (key) VALUES (?1)",
+            book.entries.iter().map(|entry| [entry.e164_text()]),
+            "CREATE INDEX phone_by_key ON phone (key)",
+        );
         SqliteFloor { conn }
     }
 
@@ -181,23 +198,19 @@ impl IdealRegistration {
         let checkpoints =
             callreg_store_sqlite::Checkpointer::start(path, &mut conn).expect("checkpoints");
         conn.execute_batch(
-            "CREATE TABLE phone (key TEXT NOT NULL, owner INTEGER NOT NULL) STRICT;
-             CREATE TABLE deal (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL) STRICT;
+            "CREATE TABLE deal (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL) STRICT;
              CREATE INDEX deal_by_owner ON deal (owner);
              CREATE TABLE journal (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL,
-                 created_at TEXT NOT NULL) STRICT;
-             BEGIN",
+                 created_at TEXT NOT NULL) STRICT",
         )
         .expect("tables");
-        {
-            let mut insert =
-                conn.prepare("INSERT INTO phone (key, owner) VALUES (?1, ?2)").expect("insert");
-            for (i, entry) in book.entries.iter().enumerate() {
-                insert.execute(params![entry.e164_text(), i as i64 + 1]).expect("row");
-            }
-        }
-        conn.execute_batch("CREATE INDEX phone_by_key ON phone (key); COMMIT; ANALYZE")
-            .expect("index");
+        load_indexed(
+            &conn,
+            "CREATE TABLE phone (key TEXT NOT NULL, owner INTEGER NOT NULL) STRICT",
+            "INSERT INTO phone (key, owner) VALUES (?1, ?2)",
+            book.entries.iter().enumerate().map(|(i, entry)| (entry.e164_text(), i as i64 + 1)),
+            "CREATE INDEX phone_by_key ON phone (key)",
+        );
         IdealRegistration { conn, _checkpoints: checkpoints, next_id: 0, events, call }
     }
 
@@ -317,15 +330,13 @@ impl SqliteRangeFloor {
     /// The table of a book, in a new database at `path`.
     pub fn new(book: &PhoneBook, path: &Path) -> Self {
         let conn = open_like_the_store(path);
-        conn.execute_batch("CREATE TABLE phone (rev TEXT NOT NULL) STRICT; BEGIN").expect("table");
-        {
-            let mut insert = conn.prepare("INSERT INTO phone (rev) VALUES (?1)").expect("insert");
-            for rev in book.entries.iter().filter_map(reversed_national) {
-                insert.execute([rev]).expect("row");
-            }
-        }
-        conn.execute_batch("CREATE INDEX phone_by_rev ON phone (rev); COMMIT; ANALYZE")
-            .expect("index");
+        load_indexed(
+            &conn,
+            "CREATE TABLE phone (rev TEXT NOT NULL) STRICT",
+            "INSERT INTO phone (rev) VALUES (?1)",
+            book.entries.iter().filter_map(reversed_national).map(|rev| [rev]),
+            "CREATE INDEX phone_by_rev ON phone (rev)",
+        );
         SqliteRangeFloor { conn }
     }
 

@@ -31,8 +31,9 @@ pub(crate) struct SqliteTx<'a> {
     /// This transaction wrote a table the session's cache holds: it neither reads nor
     /// fills the cache any more (see [`crate::cache`]).
     bypass_cache: bool,
-    /// This transaction queued events, so the session's next event id counts them.
-    pushed_events: bool,
+    /// This transaction changed what the next event id is (it queued events, or set the
+    /// high-water mark of deleted ids): unless it commits, the session forgets that id.
+    event_ids_changed: bool,
     /// `COMMIT` succeeded.
     committed: bool,
 }
@@ -53,7 +54,7 @@ impl Drop for SqliteTx<'_> {
         }
         // Not committed, whether rolled back here or by SQLite itself (a full disk, an I/O
         // error): the ids its events took are free again, and the next event reads its own.
-        if self.pushed_events && !self.committed {
+        if self.event_ids_changed && !self.committed {
             self.set_next_event_id(None);
         }
     }
@@ -76,7 +77,7 @@ fn position(index: usize) -> Result<i64> {
 impl<'a> SqliteTx<'a> {
     /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
     pub(crate) fn new(session: MutexGuard<'a, Session>) -> Self {
-        SqliteTx { session, bypass_cache: false, pushed_events: false, committed: false }
+        SqliteTx { session, bypass_cache: false, event_ids_changed: false, committed: false }
     }
 
     /// Checks the session's cache at the start of this transaction.
@@ -645,7 +646,7 @@ impl<'a> SqliteTx<'a> {
 
     /// Appends an event whose data is JSON text already.
     fn push_json(&mut self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
-        self.pushed_events = true;
+        self.event_ids_changed = true;
         let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
         self.set_next_event_id(id.checked_add(1));
         id_from_sql("event id", id)
@@ -667,7 +668,7 @@ impl<'a> SqliteTx<'a> {
                 return events.iter().map(push).collect();
             }
         }
-        self.pushed_events = true;
+        self.event_ids_changed = true;
         let first = self.next_event_id()?;
         let ids: Vec<i64> = (first..).take(events.len()).collect();
         let texts: Vec<&str> = events.iter().map(|(_, json)| json.as_str()).collect();
@@ -730,7 +731,7 @@ impl StoreTx for SqliteTx<'_> {
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
         if key == EVENT_ID_HIGH_WATER {
             // The next event id depends on it.
-            self.pushed_events = true;
+            self.event_ids_changed = true;
             self.set_next_event_id(None);
         }
         self.execute(sql::UPSERT_META, [key, value])?;
