@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::error::CallregError;
-use crate::matching::{CallerKeys, OwnerMatch, RawNumber, find_owners_into};
+use crate::matching::{CallerKeys, OwnerMatch, find_owners_into};
 use crate::model::{
     ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
     Source, TelephonyPermission, User,
@@ -418,7 +418,6 @@ impl<S: CrmStore> Engine<S> {
         };
         let mut found = OwnerMatch::default();
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
-        let raw = RawNumber { phones: &self.phones, raw };
         self.store.read_only(&mut |tx| {
             find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)
         })?;
@@ -435,7 +434,6 @@ impl<S: CrmStore> Engine<S> {
         raw: &str,
     ) -> Result<OwnerMatch, crate::store::StoreError> {
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
-        let raw = RawNumber { phones: &self.phones, raw };
         let mut found = OwnerMatch::default();
         find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)?;
         Ok(found)

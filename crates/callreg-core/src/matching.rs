@@ -13,14 +13,15 @@
 //!
 //! Between tiers 2 and 3, when the engine searches a raw number, Bitrix's own criterion: a
 //! stored phone whose [`bitrix_code`] equals the caller's (contract D5: no pair of formats
-//! Bitrix matches is lost, whatever the default region reads them as). Such phones are found
-//! through the few keys a phone with that code can have, and each is checked against the
-//! code itself ([`MatchTier::BitrixCode`]).
+//! Bitrix matches is lost, whatever the default region reads them as). Stores answer it from
+//! indexes ([`StoreTx::find_entities_by_bitrix_code`]: most phones under their key, the code
+//! being its digits, the others under [`bitrix_code_index_key`]), so a miss of every tier costs
+//! two probes more than a hit ([`MatchTier::BitrixCode`]).
 //!
 //! Whatever tier hit, the records found are ranked the same way ([`OwnerMatch`]).
 
 use crate::model::Deal;
-use crate::phone::{PhoneKey, PhoneNormalizer};
+use crate::phone::{E164, PhoneKey, PhoneNormalizer};
 use crate::store::{StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType};
 use chrono::{DateTime, Utc};
@@ -128,82 +129,73 @@ pub fn bitrix_code(raw: &str) -> String {
     code.split([';', '#', ',']).next().unwrap_or_default().to_owned()
 }
 
-/// The keys a stored phone whose [`bitrix_code`] is `code` can have under the normalizer's
-/// region, one per shape such a phone may be written in, undoing each of Bitrix's rewrites:
-/// the code read as an international number (`+`; and `00`, `011` when that reading is no
-/// E.164 number, as they then read otherwise), the code itself, with the `8` Bitrix rewrote
-/// to `7`, with the `0` it dropped, and `+8...` for a code Bitrix made `008...` of.
-fn bitrix_code_keys(phones: &PhoneNormalizer, code: &str) -> Vec<PhoneKey> {
-    let mut keys: Vec<PhoneKey> = Vec::with_capacity(6);
-    let mut add = |key: Option<PhoneKey>| {
-        if let Some(key) = key
-            && !keys.contains(&key)
-        {
-            keys.push(key);
-        }
+/// What a store indexes a stored phone under for the Bitrix-code tier
+/// ([`StoreTx::find_entities_by_bitrix_code`]): the [`bitrix_code`] of its value, unless the
+/// phone's key already tells it. Most phones' code is the digits of their own E.164 key
+/// (`+7 495 123-45-67` and `8 (495) 123-45-67` are `74951234567`, key `+74951234567`), and a
+/// store finds those through its index of keys, under the E.164 number the code reads as;
+/// only the others (`030 1234567`, code `301234567`, key `+49301234567` under region DE; a
+/// service code; a value without a key) need an index of codes, which thus stays small.
+/// `None` for those the key tells and for an empty code.
+pub fn bitrix_code_index_key(value: &str, key: Option<&PhoneKey>) -> Option<String> {
+    let code = bitrix_code(value);
+    let told = match (key, E164::from_digits(&code)) {
+        (Some(PhoneKey::E164(own)), Some(read)) => *own == read,
+        _ => false,
     };
-    let international = phones.key(&format!("+{code}"));
-    if !matches!(international, Some(PhoneKey::E164(_))) {
-        add(phones.key(&format!("00{code}")));
-        add(phones.key(&format!("011{code}")));
-    }
-    add(international);
-    add(phones.key(code));
-    if let Some(rest) = code.strip_prefix('7') {
-        add(phones.key(&format!("8{rest}")));
-    }
-    add(phones.key(&format!("0{code}")));
-    if let Some(rest) = code.strip_prefix("00")
-        && rest.starts_with('8')
-    {
-        add(phones.key(&format!("+{rest}")));
-    }
-    keys
+    (!code.is_empty() && !told).then_some(code)
 }
 
-/// What the Bitrix-code tier needs: the raw number searched and the normalizer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawNumber<'a> {
-    pub(crate) phones: &'a PhoneNormalizer,
-    pub(crate) raw: &'a str,
+/// The E.164 key under which a store finds the phones of Bitrix code `code` that
+/// [`bitrix_code_index_key`] leaves out: the code's digits as an E.164 number, if they are one.
+pub fn bitrix_code_e164(code: &str) -> Option<PhoneKey> {
+    E164::from_digits(code).map(PhoneKey::E164)
 }
 
-/// The records owning a phone whose [`bitrix_code`] equals the caller's, other than through
-/// `tried` (the keys tiers 1 and 2 probed) and the excluded keys.
-fn find_by_bitrix_code(
-    tx: &mut dyn StoreTx,
-    number: RawNumber<'_>,
-    tried: &[PhoneKey],
-) -> StoreResult<Vec<EntityRef>> {
+/// The records owning a phone whose [`bitrix_code`] equals the caller's (`raw` as register
+/// stores it), found through the stores' index of codes. A record is kept only through a
+/// phone whose key is not on the exclusion list, as the keys of tiers 1 and 2 are.
+fn find_by_bitrix_code(tx: &mut dyn StoreTx, raw: &str) -> StoreResult<Vec<EntityRef>> {
     // Bitrix's criterion is the caller id as register stores it, stripped to `0-9 # * + , ;`
     // (`tel:+84...` is `+84...`, whose `+8` Bitrix reads as `008`, not as a Russian `8`).
-    let code = bitrix_code(&crate::phone::strip_letters(number.raw));
+    let code = bitrix_code(&crate::phone::strip_letters(raw));
     if code.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found: Vec<EntityRef> = Vec::new();
-    for key in bitrix_code_keys(number.phones, &code) {
-        if tried.contains(&key) || tx.is_excluded(&key)? {
-            continue;
-        }
-        for entity in tx.find_entities_by_phone_key(&key)? {
-            if !found.contains(&entity) && has_phone_with_code(tx, entity, &code)? {
-                found.push(entity);
-            }
+    let found = tx.find_entities_by_bitrix_code(&code)?;
+    // Usually none: a miss of every tier ends here.
+    let mut kept = Vec::with_capacity(found.len());
+    for entity in found {
+        if has_unexcluded_phone_with_code(tx, entity, &code)? {
+            kept.push(entity);
         }
     }
-    Ok(found)
+    Ok(kept)
 }
 
-/// Whether one of the record's phones has the Bitrix code `code`.
-fn has_phone_with_code(tx: &mut dyn StoreTx, entity: EntityRef, code: &str) -> StoreResult<bool> {
+/// Whether one of the record's phones has the Bitrix code `code` and a key that is not on the
+/// exclusion list.
+fn has_unexcluded_phone_with_code(
+    tx: &mut dyn StoreTx,
+    entity: EntityRef,
+    code: &str,
+) -> StoreResult<bool> {
     let phones = match entity.kind {
         EntityType::Contact => tx.contact(entity.id)?.map(|c| c.phones),
         EntityType::Company => tx.company(entity.id)?.map(|c| c.phones),
         EntityType::Lead => tx.lead(entity.id)?.map(|l| l.phones),
         EntityType::Deal => None,
     };
-    Ok(phones.is_some_and(|phones| phones.iter().any(|p| bitrix_code(&p.value) == code)))
+    for phone in phones.unwrap_or_default() {
+        if bitrix_code(&phone.value) != code {
+            continue;
+        }
+        match &phone.key {
+            Some(key) if tx.is_excluded(key)? => {}
+            _ => return Ok(true),
+        }
+    }
+    Ok(false)
 }
 
 /// What a search by number found.
@@ -252,7 +244,7 @@ pub fn find_owners_in_tiers(
 pub(crate) fn find_owners_into(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
-    raw: Option<RawNumber<'_>>,
+    raw: Option<&str>,
     suffix_digits: Option<u8>,
     owners: &mut OwnerMatch,
 ) -> StoreResult<()> {
@@ -269,7 +261,7 @@ pub(crate) fn find_owners_into(
 pub(crate) fn find_matching_records(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
-    raw: Option<RawNumber<'_>>,
+    raw: Option<&str>,
     suffix_digits: Option<u8>,
 ) -> StoreResult<Option<(Option<MatchTier>, Vec<EntityRef>)>> {
     for key in keys {
@@ -302,7 +294,7 @@ pub(crate) fn find_matching_records(
     if found.is_empty()
         && let Some(number) = raw
     {
-        found = find_by_bitrix_code(tx, number, keys)?;
+        found = find_by_bitrix_code(tx, number)?;
         if !found.is_empty() {
             tier = Some(MatchTier::BitrixCode);
         }

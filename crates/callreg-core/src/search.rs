@@ -3,7 +3,7 @@
 
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{RawNumber, caller_keys, find_matching_records};
+use crate::matching::{caller_keys, find_matching_records};
 use crate::model::User;
 use crate::store::{CrmStore, StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType, UserId};
@@ -34,10 +34,10 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::PhoneNumberEmpty);
         }
         let keys = caller_keys(self.phones(), phone_number, None);
-        let raw = RawNumber { phones: self.phones(), raw: phone_number };
         let suffix_digits = self.config().suffix_digits.filter(|&n| n > 0);
         self.read(|tx| {
-            let Some((_, found)) = find_matching_records(tx, &keys, Some(raw), suffix_digits)?
+            let Some((_, found)) =
+                find_matching_records(tx, &keys, Some(phone_number), suffix_digits)?
             else {
                 return Ok(Vec::new());
             };

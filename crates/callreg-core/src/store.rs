@@ -167,6 +167,15 @@ pub trait StoreTx {
         reversed_suffix: &str,
         limit: usize,
     ) -> StoreResult<Vec<EntityRef>>;
+    /// The Bitrix-code tier of matching: every contact, company and lead having a phone whose
+    /// [`bitrix_code`](crate::matching::bitrix_code) (of the phone's value as entered) is
+    /// `code`, each once, ordered by type (contact, company, lead) then id. An empty `code`
+    /// finds nothing. Answered from indexes, never by scanning the phones: the phones whose
+    /// code their key does not tell are indexed under
+    /// [`bitrix_code_index_key`](crate::matching::bitrix_code_index_key), kept like the
+    /// index of keys (an insert that rolls back leaves nothing in it); the others are found by
+    /// their key, [`bitrix_code_e164`](crate::matching::bitrix_code_e164) of `code`.
+    fn find_entities_by_bitrix_code(&mut self, code: &str) -> StoreResult<Vec<EntityRef>>;
     /// The deals whose `CONTACT_ID` (for a contact) or `COMPANY_ID` (for a company) is this
     /// record, lowest id first. Empty for other types.
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>>;

@@ -29,9 +29,12 @@ mod rows;
 use crate::active::ActiveCalls;
 use crate::events::{EventLog, EventNames, StoredEvent};
 use crate::phone_index::{PackedRef, PhoneIndex};
-use crate::rows::{CompanyRow, ContactRow, LeadRow, Row, Rows, ValueTypes, phone_keys};
+use crate::rows::{
+    CompanyRow, ContactRow, LeadRow, Row, Rows, ValueTypes, has_phone_with_code,
+    phone_code_index_keys, phone_keys,
+};
 use callreg_core::auth::AppId;
-use callreg_core::matching::national_suffix_index_key;
+use callreg_core::matching::{bitrix_code_e164, national_suffix_index_key};
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
@@ -265,6 +268,7 @@ impl MemoryTx<'_> {
         row: R,
     ) -> StoreResult<u64> {
         let keys = phone_keys(&row);
+        let codes = phone_code_index_keys(&row);
         let id = rows(&mut self.state).push(row);
         let Some(owner) = PackedRef::new(entity(id)) else {
             rows(&mut self.state).pop();
@@ -280,9 +284,15 @@ impl MemoryTx<'_> {
         for (key, reversed) in &indexed {
             self.state.phones.insert(key, reversed.as_deref(), owner);
         }
+        for code in &codes {
+            self.state.phones.insert_code(code, owner);
+        }
         self.on_rollback(move |s| {
             for (key, reversed) in &indexed {
                 s.phones.remove(key, reversed.as_deref(), owner);
+            }
+            for code in &codes {
+                s.phones.remove_code(code, owner);
             }
             rows(s).pop();
         });
@@ -457,6 +467,35 @@ impl StoreTx for MemoryTx<'_> {
         limit: usize,
     ) -> StoreResult<Vec<EntityRef>> {
         Ok(self.state.phones.find_by_suffix(reversed_suffix, limit))
+    }
+
+    fn find_entities_by_bitrix_code(&mut self, code: &str) -> StoreResult<Vec<EntityRef>> {
+        if code.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = &self.state;
+        // The phones whose code their key tells are under that key; the others under the
+        // code's hash, which codes of another text can share: only the records really having
+        // a phone of this code stay.
+        let mut found = s.phones.find_by_code_hash(code);
+        if let Some(key) = bitrix_code_e164(code) {
+            found.extend(s.phones.find(&key));
+            found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+            found.dedup();
+        }
+        found.retain(|entity| match entity.kind {
+            EntityType::Contact => {
+                s.contacts.get(entity.id).is_some_and(|r| has_phone_with_code(r, code))
+            }
+            EntityType::Company => {
+                s.companies.get(entity.id).is_some_and(|r| has_phone_with_code(r, code))
+            }
+            EntityType::Lead => {
+                s.leads.get(entity.id).is_some_and(|r| has_phone_with_code(r, code))
+            }
+            EntityType::Deal => false,
+        });
+        Ok(found)
     }
 
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
@@ -861,5 +900,44 @@ impl StoreTx for MemoryTx<'_> {
             }
         }
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// Two codes can share a hash in the code index: the store keeps only the records that
+    /// really have a phone of the code asked for.
+    #[test]
+    fn codes_sharing_a_hash_are_told_apart() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        let mut tx = store.begin().unwrap();
+        let id = tx
+            .insert_contact(&Contact {
+                id: 0,
+                name: "C".into(),
+                last_name: String::new(),
+                company_id: None,
+                assigned_by: UserId(1),
+                phones: vec![Phone {
+                    value: "8 (495) 123-45-67".into(),
+                    value_type: "WORK".into(),
+                    key: PhoneKey::from_storage("+74951234567"),
+                }],
+                created: now,
+                modified: now,
+            })
+            .unwrap();
+        tx.commit().unwrap();
+        let contact = EntityRef::contact(id);
+        // What a collision looks like: the contact also sits under the slot of another code.
+        let owner = PackedRef::new(contact).unwrap();
+        store.state.lock().unwrap().phones.insert_code("301234567", owner);
+        let mut tx = store.begin().unwrap();
+        assert_eq!(tx.find_entities_by_bitrix_code("74951234567").unwrap(), vec![contact]);
+        assert!(tx.find_entities_by_bitrix_code("301234567").unwrap().is_empty());
     }
 }

@@ -129,7 +129,7 @@ fn padded(digits: &str) -> Option<u64> {
 /// addressing with linear probing, the number and its owner side by side in one 16-byte
 /// slot (a general-purpose map reads a control byte and then the slot, two misses at a
 /// million phones). A slot holds one [`PackedRef`], or [`SEVERAL`] when more records share
-/// the number (they are then in [`PhoneIndex::shared`]). Number `0` marks an empty slot (no
+/// the number (they are then in [`OwnerTable::shared`]). Number `0` marks an empty slot (no
 /// E.164 number is 0). The hash is a folded multiply with a random seed per table, so that
 /// numbers chosen from outside cannot be made to collide.
 #[derive(Debug)]
@@ -243,9 +243,15 @@ impl NumberTable {
 #[derive(Debug, Default)]
 pub(crate) struct PhoneIndex {
     /// E.164 keys, by their number.
-    by_number: NumberTable,
-    /// The owners of the numbers several records share, ascending.
-    shared: HashMap<u64, Vec<PackedRef>>,
+    by_number: OwnerTable,
+    /// The Bitrix codes ([`bitrix_code`](callreg_core::matching::bitrix_code) of the phone's
+    /// value) that the phone's key does not tell
+    /// ([`bitrix_code_index_key`](callreg_core::matching::bitrix_code_index_key): a few phones
+    /// in a hundred, so this table stays small and cached), by a seeded hash of their text:
+    /// two codes may share a hash, so what this finds is checked against the records' phones.
+    by_code: OwnerTable,
+    /// The seeded hash of `by_code`.
+    code_hasher: foldhash::fast::RandomState,
     /// `Digits` keys, by their text.
     by_digits: HashMap<Box<str>, Owners>,
     /// (suffix code, owner) for every E.164 phone whose national number is known.
@@ -262,7 +268,7 @@ impl PhoneIndex {
         owner: PackedRef,
     ) {
         match key {
-            PhoneKey::E164(e) => self.add_number(e.as_u64(), owner),
+            PhoneKey::E164(e) => self.by_number.add(e.as_u64(), owner),
             PhoneKey::Digits(d) => add(self.by_digits.entry(d.as_str().into()), owner),
         }
         if let Some(code) = reversed_national.and_then(suffix_code) {
@@ -278,7 +284,7 @@ impl PhoneIndex {
         owner: PackedRef,
     ) {
         match key {
-            PhoneKey::E164(e) => self.remove_number(e.as_u64(), owner),
+            PhoneKey::E164(e) => self.by_number.remove(e.as_u64(), owner),
             PhoneKey::Digits(d) => {
                 if let Some(owners) = self.by_digits.get_mut(d.as_str())
                     && !owners.remove(owner)
@@ -296,56 +302,35 @@ impl PhoneIndex {
     /// each by id.
     pub(crate) fn find(&self, key: &PhoneKey) -> Vec<EntityRef> {
         match key {
-            PhoneKey::E164(e) => match self.by_number.get(e.as_u64()) {
-                None => Vec::new(),
-                Some(SEVERAL) => self
-                    .shared
-                    .get(&e.as_u64())
-                    .map_or_else(Vec::new, |owners| owners.iter().map(|p| p.entity()).collect()),
-                Some(one) => vec![PackedRef(one).entity()],
-            },
+            PhoneKey::E164(e) => self.by_number.find(e.as_u64()),
             PhoneKey::Digits(d) => {
                 self.by_digits.get(d.as_str()).map(Owners::entities).unwrap_or_default()
             }
         }
     }
 
-    fn add_number(&mut self, number: u64, owner: PackedRef) {
-        match self.by_number.get(number) {
-            None => self.by_number.insert(number, owner.0),
-            Some(SEVERAL) => {
-                let owners = self.shared.entry(number).or_default();
-                if let Err(at) = owners.binary_search(&owner) {
-                    owners.insert(at, owner);
-                }
-            }
-            Some(one) if one == owner.0 => {}
-            Some(one) => {
-                let mut owners = vec![PackedRef(one), owner];
-                owners.sort_unstable();
-                self.shared.insert(number, owners);
-                self.by_number.insert(number, SEVERAL);
-            }
-        }
+    /// The hash a Bitrix code is indexed under (never 0, the empty slot).
+    fn code_hash(&self, code: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.code_hasher.hash_one(code).max(1)
     }
 
-    fn remove_number(&mut self, number: u64, owner: PackedRef) {
-        match self.by_number.get(number) {
-            None => {}
-            Some(SEVERAL) => {
-                let Some(owners) = self.shared.get_mut(&number) else { return };
-                if let Ok(at) = owners.binary_search(&owner) {
-                    owners.remove(at);
-                }
-                if let [only] = owners.as_slice() {
-                    let only = *only;
-                    self.shared.remove(&number);
-                    self.by_number.insert(number, only.0);
-                }
-            }
-            Some(one) if one == owner.0 => self.by_number.remove(number),
-            Some(_) => {}
-        }
+    /// Indexes `owner` under a phone's non-empty Bitrix code.
+    pub(crate) fn insert_code(&mut self, code: &str, owner: PackedRef) {
+        let hash = self.code_hash(code);
+        self.by_code.add(hash, owner);
+    }
+
+    /// Undoes [`insert_code`](Self::insert_code).
+    pub(crate) fn remove_code(&mut self, code: &str, owner: PackedRef) {
+        let hash = self.code_hash(code);
+        self.by_code.remove(hash, owner);
+    }
+
+    /// The records indexed under a code of the same hash as `code` (a superset of those
+    /// with a phone of this code), in the order of the store's contract.
+    pub(crate) fn find_by_code_hash(&self, code: &str) -> Vec<EntityRef> {
+        self.by_code.find(self.code_hash(code))
     }
 
     /// The records with a phone whose reversed national number starts with
@@ -369,6 +354,72 @@ impl PhoneIndex {
         }
         found.sort_unstable();
         found.into_iter().map(PackedRef::entity).collect()
+    }
+}
+
+/// Owners by a nonzero `u64` (an E.164 number, a code's hash): a [`NumberTable`] of one
+/// owner per slot, and the owners of the values several records share.
+#[derive(Debug, Default)]
+struct OwnerTable {
+    slots: NumberTable,
+    /// The owners of the values several records share, ascending.
+    shared: HashMap<u64, Vec<PackedRef>>,
+}
+
+impl OwnerTable {
+    /// The records under `value`, ascending.
+    fn find(&self, value: u64) -> Vec<EntityRef> {
+        match self.slots.get(value) {
+            None => Vec::new(),
+            Some(SEVERAL) => self
+                .shared
+                .get(&value)
+                .map_or_else(Vec::new, |owners| owners.iter().map(|p| p.entity()).collect()),
+            Some(one) => vec![PackedRef(one).entity()],
+        }
+    }
+
+    fn add(&mut self, value: u64, owner: PackedRef) {
+        match self.slots.get(value) {
+            None => self.slots.insert(value, owner.0),
+            Some(SEVERAL) => {
+                let owners = self.shared.entry(value).or_default();
+                if let Err(at) = owners.binary_search(&owner) {
+                    owners.insert(at, owner);
+                }
+            }
+            Some(one) if one == owner.0 => {}
+            Some(one) => {
+                let mut owners = vec![PackedRef(one), owner];
+                owners.sort_unstable();
+                self.shared.insert(value, owners);
+                self.slots.insert(value, SEVERAL);
+            }
+        }
+    }
+
+    fn remove(&mut self, value: u64, owner: PackedRef) {
+        match self.slots.get(value) {
+            None => {}
+            Some(SEVERAL) => {
+                let Some(owners) = self.shared.get_mut(&value) else { return };
+                if let Ok(at) = owners.binary_search(&owner) {
+                    owners.remove(at);
+                }
+                if let [only] = owners.as_slice() {
+                    let only = *only;
+                    self.shared.remove(&value);
+                    self.slots.insert(value, only.0);
+                }
+            }
+            Some(one) if one == owner.0 => self.slots.remove(value),
+            Some(_) => {}
+        }
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.slots.len == 0 && self.shared.is_empty()
     }
 }
 
@@ -480,11 +531,34 @@ mod tests {
         assert_eq!(index.find(&key), vec![EntityRef::contact(5)]);
         index.remove(&key, Some("7654321594"), b);
         assert!(index.find(&key).is_empty());
-        assert!(index.by_number.len == 0 && index.shared.is_empty() && index.by_suffix.is_empty());
+        assert!(index.by_number.is_empty() && index.by_suffix.is_empty());
         let digits = PhoneKey::Digits("112".into());
         index.insert(&digits, None, a);
         assert_eq!(index.find(&digits), vec![EntityRef::lead(3)]);
         index.remove(&digits, None, a);
         assert!(index.by_digits.is_empty());
+    }
+
+    #[test]
+    fn codes_are_added_found_and_removed() {
+        let mut index = PhoneIndex::default();
+        let (a, b) = (owner(EntityRef::lead(3)), owner(EntityRef::contact(5)));
+        index.insert_code("74951234567", a);
+        index.insert_code("74951234567", b);
+        index.insert_code("301234567", b);
+        assert_eq!(
+            index.find_by_code_hash("74951234567"),
+            vec![EntityRef::contact(5), EntityRef::lead(3)]
+        );
+        assert_eq!(index.find_by_code_hash("301234567"), vec![EntityRef::contact(5)]);
+        assert!(index.find_by_code_hash("7495123456").is_empty());
+        index.remove_code("74951234567", b);
+        assert_eq!(index.find_by_code_hash("74951234567"), vec![EntityRef::lead(3)]);
+        index.remove_code("74951234567", a);
+        index.remove_code("301234567", b);
+        assert!(index.by_code.is_empty());
+        // The hash is seeded per index: two indexes place one code differently (almost surely).
+        let other = PhoneIndex::default();
+        assert_ne!(index.code_hash("74951234567"), other.code_hash("74951234567"));
     }
 }

@@ -100,6 +100,26 @@ pub(crate) trait Row {
     fn reassign(&mut self, user: UserId, modified: DateTime<Utc>) -> (UserId, DateTime<Utc>);
 }
 
+/// What a row's phones are indexed under for the Bitrix-code tier
+/// ([`bitrix_code_index_key`](callreg_core::matching::bitrix_code_index_key)), each once.
+pub(crate) fn phone_code_index_keys(row: &impl Row) -> Vec<String> {
+    let mut codes: Vec<String> = row
+        .phones()
+        .iter()
+        .filter_map(|p| {
+            callreg_core::matching::bitrix_code_index_key(&p.value, p.key.key().as_ref())
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Whether one of a row's phones has the Bitrix code `code`.
+pub(crate) fn has_phone_with_code(row: &impl Row, code: &str) -> bool {
+    row.phones().iter().any(|p| callreg_core::matching::bitrix_code(&p.value) == code)
+}
+
 /// The keys of a row's phones, each once.
 pub(crate) fn phone_keys(row: &impl Row) -> Vec<PhoneKey> {
     let mut keys: Vec<PhoneKey> = row.phones().iter().filter_map(|p| p.key.key()).collect();

@@ -1,7 +1,7 @@
 //! The schema: numbered migrations, applied in order, the version kept in `PRAGMA user_version`.
 
 use crate::error::{Result, SqliteError};
-use callreg_core::matching::national_suffix_index_key;
+use callreg_core::matching::{bitrix_code_index_key, national_suffix_index_key};
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::StoreError;
 use rusqlite::{Connection, params};
@@ -23,6 +23,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
         backfill: None,
+    },
+    Migration {
+        sql: include_str!("../migrations/0004_bitrix_code.sql"),
+        backfill: Some(fill_bitrix_code),
     },
 ];
 
@@ -78,6 +82,40 @@ fn fill_national_rev(conn: &Connection) -> Result<()> {
             .ok_or_else(|| SqliteError::decode("phone key", key.as_str()))?;
         if let Some(reversed) = national_suffix_index_key(&key) {
             update.execute(params![entity_type, entity_id, position, reversed])?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 4: `crm_phone.bitrix_code` of the phones written before it existed.
+fn fill_bitrix_code(conn: &Connection) -> Result<()> {
+    let mut select =
+        conn.prepare("SELECT entity_type, entity_id, position, value, key FROM crm_phone")?;
+    let rows = select
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<(i64, i64, i64, String, Option<String>)>>>()?;
+    let mut update = conn.prepare(
+        "UPDATE crm_phone SET bitrix_code = ?4 \
+         WHERE entity_type = ?1 AND entity_id = ?2 AND position = ?3",
+    )?;
+    for (entity_type, entity_id, position, value, key) in rows {
+        let key = match key {
+            Some(key) => Some(
+                PhoneKey::from_storage(&key)
+                    .ok_or_else(|| SqliteError::decode("phone key", key.as_str()))?,
+            ),
+            None => None,
+        };
+        if let Some(code) = bitrix_code_index_key(&value, key.as_ref()) {
+            update.execute(params![entity_type, entity_id, position, code])?;
         }
     }
     Ok(())

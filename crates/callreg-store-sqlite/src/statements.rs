@@ -43,7 +43,8 @@ pub(crate) const INSERT_LEAD: &str = "INSERT INTO lead (title, name, status_id, 
 pub(crate) const INSERT_DEAL: &str = "INSERT INTO deal (title, contact_id, company_id, \
      stage_id, assigned_by, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const INSERT_CRM_PHONE: &str = "INSERT INTO crm_phone (entity_type, entity_id, \
-     position, value, value_type, key, national_rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+     position, value, value_type, key, national_rev, bitrix_code) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 pub(crate) const SELECT_CONTACT: &str = "SELECT id, name, last_name, company_id, assigned_by, \
      created, modified FROM contact WHERE id = ?1";
 pub(crate) const SELECT_COMPANY: &str =
@@ -63,6 +64,12 @@ pub(crate) const FIND_ENTITIES_BY_PHONE_KEY: &str = "SELECT DISTINCT entity_type
 /// `crm_phone_by_national_rev` left after `?3` distinct records (ordered by the caller).
 pub(crate) const FIND_ENTITIES_BY_NATIONAL_SUFFIX: &str = "SELECT DISTINCT entity_type, \
      entity_id FROM crm_phone WHERE national_rev >= ?1 AND national_rev < ?2 LIMIT ?3";
+/// The Bitrix-code tier: the phones indexed under code `?1`, and those of key `?2` (the
+/// code read as an E.164 number, or NULL), with their values (the caller checks the codes of
+/// the latter).
+pub(crate) const FIND_PHONES_BY_BITRIX_CODE: &str = "SELECT entity_type, entity_id, value \
+     FROM crm_phone WHERE bitrix_code = ?1 \
+     UNION ALL SELECT entity_type, entity_id, value FROM crm_phone WHERE key = ?2";
 pub(crate) const DEALS_OF_CONTACT: &str = "SELECT id, title, contact_id, company_id, stage_id, \
      assigned_by, created, modified FROM deal WHERE contact_id = ?1 ORDER BY id";
 pub(crate) const DEALS_OF_COMPANY: &str = "SELECT id, title, contact_id, company_id, stage_id, \
@@ -309,6 +316,7 @@ pub(crate) const ALL: &[&str] = &[
     SELECT_CRM_PHONES,
     FIND_ENTITIES_BY_PHONE_KEY,
     FIND_ENTITIES_BY_NATIONAL_SUFFIX,
+    FIND_PHONES_BY_BITRIX_CODE,
     DEALS_OF_CONTACT,
     DEALS_OF_COMPANY,
     LIST_CONTACTS,
@@ -390,6 +398,7 @@ pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_CRM_PHONES,
     FIND_ENTITIES_BY_PHONE_KEY,
     FIND_ENTITIES_BY_NATIONAL_SUFFIX,
+    FIND_PHONES_BY_BITRIX_CODE,
     DEALS_OF_CONTACT,
     DEALS_OF_COMPANY,
     SOURCE_EXISTS,

@@ -11,7 +11,9 @@ use crate::error::{Result, SqliteError};
 use crate::rows::{self, column};
 use crate::statements as sql;
 use callreg_core::auth::AppId;
-use callreg_core::matching::national_suffix_index_key;
+use callreg_core::matching::{
+    bitrix_code, bitrix_code_e164, bitrix_code_index_key, national_suffix_index_key,
+};
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
@@ -228,6 +230,7 @@ impl<'a> SqliteTx<'a> {
                     phone.value_type,
                     optional_key_to_sql(phone.key.as_ref())?,
                     phone.key.as_ref().and_then(national_suffix_index_key),
+                    bitrix_code_index_key(&phone.value, phone.key.as_ref()),
                 ],
             )?;
         }
@@ -836,6 +839,26 @@ impl StoreTx for SqliteTx<'_> {
             |row| rows::entity(row, 0),
         )?;
         found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+        Ok(found)
+    }
+
+    fn find_entities_by_bitrix_code(&mut self, code: &str) -> StoreResult<Vec<EntityRef>> {
+        if code.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = bitrix_code_e164(code);
+        let phones = self.all(
+            sql::FIND_PHONES_BY_BITRIX_CODE,
+            params![code, optional_key_to_sql(key.as_ref())?],
+            |row| Ok((rows::entity(row, 0)?, row.get::<_, String>(2)?)),
+        )?;
+        let mut found: Vec<EntityRef> = phones
+            .into_iter()
+            .filter(|(_, value)| bitrix_code(value) == code)
+            .map(|(entity, _)| entity)
+            .collect();
+        found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+        found.dedup();
         Ok(found)
     }
 

@@ -231,7 +231,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
@@ -306,4 +306,52 @@ fn version_two_databases_keep_their_calls_and_events() {
     tx.commit().unwrap();
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
+}
+
+/// A database of version 3 (before the Bitrix-code index) gets the index on open, filled in
+/// for the phones it already holds (NULL for a value without digits), and the Bitrix-code
+/// tier then finds those phones.
+#[test]
+fn version_three_databases_get_the_bitrix_code_index_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/0002_national_suffix.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/0003_compact_calls_and_outbox.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
+             VALUES (1, 'Old', '', NULL, 1, '2026-03-10T08:00:00.000000000Z', \
+             '2026-03-10T08:00:00.000000000Z'); \
+             INSERT INTO crm_phone (entity_type, entity_id, position, value, value_type, key, \
+                 national_rev) \
+             VALUES (3, 1, 0, '8 (495) 123-45-67', 'WORK', '+74951234567', '7654321594'), \
+                    (3, 1, 1, '0812 555 44 33', 'WORK', '+78125554433', '3344555218'), \
+                    (3, 1, 2, 'none', 'WORK', NULL, NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    let contact = vec![callreg_core::EntityRef::contact(1)];
+    assert_eq!(tx.find_entities_by_bitrix_code("74951234567").unwrap(), contact);
+    assert_eq!(tx.find_entities_by_bitrix_code("8125554433").unwrap(), contact);
+    assert!(tx.find_entities_by_bitrix_code("84951234567").unwrap().is_empty());
+    assert!(tx.find_entities_by_bitrix_code("").unwrap().is_empty());
+    drop(tx);
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let conn = Connection::open(&path).unwrap();
+    let codes: Vec<Option<String>> = conn
+        .prepare("SELECT bitrix_code FROM crm_phone ORDER BY position")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // `8 (495) 123-45-67` is found by its key: only the code its key does not tell is kept.
+    assert_eq!(codes, vec![None, Some("8125554433".into()), None]);
 }

@@ -160,6 +160,10 @@ impl StoreTx for FailingTx<'_> {
         self.inner.find_entities_by_national_suffix(reversed_suffix, limit)
     }
 
+    fn find_entities_by_bitrix_code(&mut self, code: &str) -> StoreResult<Vec<EntityRef>> {
+        self.inner.find_entities_by_bitrix_code(code)
+    }
+
     fn deals_of(&mut self, owner: EntityRef) -> StoreResult<Vec<Deal>> {
         self.inner.deals_of(owner)
     }

@@ -18,6 +18,7 @@ macro_rules! __conformance_property_cases {
         $crate::__conformance_module!(constructor properties, $make_store, [
             any_format_finds_the_same_owner,
             formats_bitrix_matches_match_under_any_region,
+            bitrix_code_index_is_exact,
             registrations_never_duplicate_leads_or_calls,
             concurrent_registrations_create_one_lead_per_number,
             lifecycle_never_duplicates_records_or_activities,
@@ -134,6 +135,61 @@ pub fn formats_bitrix_matches_match_under_any_region<S: CrmStore>(make: &dyn Fn(
             prop_assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{}", context);
         } else {
             prop_assert_ne!(found.tier, Some(MatchTier::BitrixCode), "{}", context);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The store's index of Bitrix codes answers exactly what a scan of every phone would, under
+/// any region (which decides the keys the phones are stored with): for the code of every
+/// stored value, and of the values themselves, the records having a phone of that code,
+/// each once, contacts before companies before leads.
+pub fn bitrix_code_index_is_exact<S: CrmStore>(make: &dyn Fn() -> S) {
+    use crate::matching::bitrix_code;
+    let regions = ["RU", "DE", "US", "GB"];
+    let odd = prop_oneof![
+        Just("112".to_string()),
+        Just("*100#".to_string()),
+        Just("none".to_string()),
+        Just("+8 123 456".to_string()),
+        Just("0812 555 44 33".to_string()),
+        Just("+49 (0)30 1234567".to_string()),
+    ];
+    let phone = prop_oneof![
+        4 => (international_formats(), any::<prop::sample::Index>())
+            .prop_map(|(formats, pick)| pick.get(&formats).clone()),
+        1 => odd,
+    ];
+    let record = (0..3u8, proptest::collection::vec(phone, 1..4));
+    let strategy = (proptest::collection::vec(record, 1..7), 0..regions.len());
+    let result = runner(64).run(&strategy, |(records, region)| {
+        let region = crate::phone::Region::parse(regions[region]).expect("a known region");
+        let config = crate::config::EngineConfig { default_region: region, ..Default::default() };
+        let portal = Portal::with_config(make(), config);
+        let mut stored: Vec<(EntityRef, Vec<String>)> = Vec::new();
+        for (kind, phones) in &records {
+            let values: Vec<&str> = phones.iter().map(String::as_str).collect();
+            let entity = match kind {
+                0 => EntityRef::contact(portal.given_contact("C", &values)),
+                1 => EntityRef::company(portal.given_company("Co", &values)),
+                _ => EntityRef::lead(portal.given_lead("L", "NEW", &values)),
+            };
+            stored.push((entity, phones.iter().map(|v| bitrix_code(v)).collect()));
+        }
+        let mut codes: Vec<String> = stored.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        codes.extend(records.iter().flat_map(|(_, phones)| phones.iter().cloned()));
+        for code in codes {
+            let mut expected: Vec<EntityRef> = if code.is_empty() {
+                Vec::new()
+            } else {
+                stored.iter().filter(|(_, c)| c.contains(&code)).map(|(e, _)| *e).collect()
+            };
+            expected.sort_by_key(|e| (e.kind.search_rank(), e.id));
+            let found = portal.engine.read(|tx| tx.find_entities_by_bitrix_code(&code)).unwrap();
+            prop_assert_eq!(found, expected, "code {:?} in {}", code, region.as_str());
         }
         Ok(())
     });

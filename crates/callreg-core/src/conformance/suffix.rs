@@ -29,6 +29,9 @@ macro_rules! __conformance_suffix_cases {
             odd_formats_bitrix_matches_are_matched,
             suffix_index_contract,
             suffix_index_follows_commits_and_rollbacks,
+            bitrix_code_index_contract,
+            bitrix_code_index_follows_commits_and_rollbacks,
+            bitrix_tier_skips_phones_whose_key_is_excluded,
         ]);
     };
 }
@@ -262,4 +265,69 @@ pub fn suffix_index_follows_commits_and_rollbacks<S: CrmStore>(store: S) {
         tx.find_entities_by_national_suffix("7654321", 10).unwrap(),
         vec![EntityRef::contact(id)]
     );
+}
+
+/// The store method of the Bitrix-code tier: a phone is found under the code of its value as
+/// entered, whatever its key; records once each, contacts before companies before leads;
+/// an empty code, and a code no phone has, find nothing.
+pub fn bitrix_code_index_contract<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let lead = portal.given_lead("L", "NEW", &["8 (495) 123-45-67"]);
+    let company = portal.given_company("Co", &["0049 30 1234567", "+7 495 123-45-67"]);
+    let contact = portal.given_contact("C", &[MOSCOW, "74951234567", "*100#", "none"]);
+    let other = portal.given_contact("D", &["+8 123 456"]);
+    let find = |code: &str| portal.engine.read(|tx| tx.find_entities_by_bitrix_code(code)).unwrap();
+    assert_eq!(
+        find("74951234567"),
+        vec![EntityRef::contact(contact), EntityRef::company(company), EntityRef::lead(lead)],
+        "three records, each once, in the contract's order"
+    );
+    assert_eq!(find("49301234567"), vec![EntityRef::company(company)]);
+    assert_eq!(find("*100"), vec![EntityRef::contact(contact)], "a service code");
+    assert_eq!(find("008123456"), vec![EntityRef::contact(other)], "Bitrix reads +8 as 008");
+    assert_eq!(find("8123456"), Vec::<EntityRef>::new());
+    assert_eq!(find("7495123456"), Vec::<EntityRef>::new(), "a prefix of a code");
+    assert_eq!(find("84951234567"), Vec::<EntityRef>::new(), "the value, not its code");
+    assert_eq!(find(""), Vec::<EntityRef>::new(), "a value without digits is not indexed");
+}
+
+/// Only committed phones are in the code index: a rolled-back insert leaves no trace in it.
+pub fn bitrix_code_index_follows_commits_and_rollbacks<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let store = portal.engine.store();
+    let mut tx = store.begin().unwrap();
+    tx.insert_contact(&contact(vec![phone("8 (495) 123-45-67", "+74951234567")])).unwrap();
+    assert_eq!(tx.find_entities_by_bitrix_code("74951234567").unwrap().len(), 1);
+    drop(tx);
+    let mut tx = store.begin().unwrap();
+    assert!(tx.find_entities_by_bitrix_code("74951234567").unwrap().is_empty());
+    let id = tx.insert_contact(&contact(vec![phone("8 (495) 123-45-67", "+74951234567")])).unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(
+        tx.find_entities_by_bitrix_code("74951234567").unwrap(),
+        vec![EntityRef::contact(id)]
+    );
+}
+
+/// The Bitrix-code tier binds a record only through a phone whose key is not on the
+/// exclusion list: a stored phone whose number is excluded binds no caller, whatever their
+/// codes, while the record's other phones still do.
+pub fn bitrix_tier_skips_phones_whose_key_is_excluded<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    // Under region RU, `812 555-44-33` reads as +7 812 and `0812 555 44 33` does not, so only
+    // the Bitrix-code tier finds the one from the other.
+    let odd = portal.given_contact("Odd", &["0812 555 44 33"]);
+    let found = portal.engine.find_owners_of_number("812 555-44-33", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(odd)));
+    assert_eq!(found.tier, Some(MatchTier::BitrixCode));
+    portal.given_excluded("0812 555 44 33");
+    let found = portal.engine.find_owners_of_number("812 555-44-33", None).unwrap();
+    assert_eq!(found.primary, None, "the only phone with the code is excluded");
+    assert!(!found.excluded, "the caller itself is not excluded");
+    let both = portal.given_contact("Both", &["0812 555 44 33", "+7 (812) 555-44-33"]);
+    let found = portal.engine.find_owners_of_number("0812 555 44 33", None).unwrap();
+    assert!(found.excluded, "the caller is excluded: nothing is matched");
+    let found = portal.engine.find_owners_of_number("812 555-44-33", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(both)), "by tier 1, its key +78125554433");
 }
