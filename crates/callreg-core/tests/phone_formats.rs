@@ -66,6 +66,21 @@ fn matching_md_german_formats() {
     assert_all(&de, &want, &["030 1234567", "0049 30 1234567", "+49 (0)30 1234567"]);
 }
 
+/// A `(0)` after the country code is a trunk marker to drop where national numbers drop
+/// their `0` abroad (`+49 (0)30 ...`), and a digit of the number where they keep it: Italian
+/// numbers keep their leading `0` in international form (`+39 06 ...`), so `+39 (0)6 ...` is
+/// `+39 06 ...`, whatever the portal's region.
+#[test]
+fn a_zero_marker_is_kept_where_numbers_keep_their_zero() {
+    for region in ["RU", "DE", "IT"] {
+        let n = normalizer(region);
+        assert_all(&n, &e164("390612345678"), &["+39 (0)6 1234 5678", "+39 06 1234 5678"]);
+        assert_all(&n, &e164("390212345678"), &["0039 (0)2 1234 5678", "+39 (0)2-1234-5678"]);
+        assert_all(&n, &e164("49301234567"), &["+49 (0)30 1234567", "0049 (0) 30 1234567"]);
+        assert_all(&n, &e164("441632960961"), &["+44 (0)1632 960961"]);
+    }
+}
+
 #[test]
 fn matching_md_us_formats() {
     let us = normalizer("US");
@@ -223,6 +238,8 @@ fn region_of_line() {
     assert_eq!(RU.region_of_line("+7 812 123-45-67"), Some(Region::RU));
     assert_eq!(RU.region_of_line("+49 30 1234567"), Some(region("DE")));
     assert_eq!(RU.region_of_line("16502530000"), Some(region("US")));
+    assert_eq!(RU.region_of_line("+49 (0)30 1234567"), Some(region("DE")));
+    assert_eq!(RU.region_of_line("+39 (0)6 1234 5678"), Some(region("IT")), "Italy keeps its 0");
     assert_eq!(RU.region_of_line("3"), None);
     assert_eq!(RU.region_of_line("line-1"), None);
     assert_eq!(RU.region_of_line(""), None);

@@ -141,8 +141,14 @@ impl PhoneNormalizer {
         if prepared.service || prepared.digits.len() > MAX_DIGITS {
             return None;
         }
-        let digits = drop_trunk_marker(&prepared, 1);
-        self.international_key(digits.as_str()).and_then(|e| self.parser.valid_region(e))
+        let valid_region =
+            |digits: &str| self.international_key(digits).and_then(|e| self.parser.valid_region(e));
+        match drop_trunk_marker(&prepared, 1) {
+            MaybeDropped::Dropped(digits) => {
+                valid_region(digits.as_str()).or_else(|| valid_region(prepared.digits.as_str()))
+            }
+            MaybeDropped::Written(digits) => valid_region(digits),
+        }
     }
 
     /// The number in international format for display and lead titles: `+7 495 123-45-67`,
@@ -230,16 +236,32 @@ impl PhoneNormalizer {
     }
 
     /// The international number after `prefix_len` digits of international prefix: read
-    /// without its `(0)` trunk marker, or as written when that gives nothing.
+    /// without its `(0)` trunk marker, or as written when that gives nothing, or when only
+    /// the written digits are a valid number (Italian numbers keep their `0` abroad:
+    /// `+39 (0)6 ...` is `+39 06 ...`).
     fn read_international(&self, prepared: &Prepared<'_>, prefix_len: usize) -> Option<E164> {
         let without_marker = drop_trunk_marker(prepared, prefix_len + 1);
         let read =
             without_marker.as_str().get(prefix_len..).and_then(|d| self.international_key(d));
         match without_marker {
-            MaybeDropped::Dropped(_) if read.is_none() => {
-                prepared.digits.as_str().get(prefix_len..).and_then(|d| self.international_key(d))
+            MaybeDropped::Dropped(_) => {
+                let written = prepared
+                    .digits
+                    .as_str()
+                    .get(prefix_len..)
+                    .and_then(|d| self.international_key(d));
+                match (read, written) {
+                    (Some(dropped), Some(written))
+                        if self.parser.valid_region(dropped).is_none()
+                            && self.parser.valid_region(written).is_some() =>
+                    {
+                        Some(written)
+                    }
+                    (None, written) => written,
+                    (read, _) => read,
+                }
             }
-            _ => read,
+            MaybeDropped::Written(_) => read,
         }
     }
 }
