@@ -55,10 +55,10 @@ pub(crate) const SELECT_DEAL: &str = "SELECT id, title, contact_id, company_id, 
      assigned_by, created, modified FROM deal WHERE id = ?1";
 pub(crate) const SELECT_CRM_PHONES: &str = "SELECT value, value_type, key FROM crm_phone \
      WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY position";
-/// Contacts (3), then companies (4), then leads (1), each by id.
-pub(crate) const FIND_ENTITIES_BY_PHONE_KEY: &str = "SELECT DISTINCT entity_type, entity_id \
-     FROM crm_phone WHERE key = ?1 \
-     ORDER BY CASE entity_type WHEN 3 THEN 0 WHEN 4 THEN 1 ELSE 2 END, entity_id";
+/// The records of the phones of key `?1`, in index order (a record per phone: the caller
+/// orders them and keeps each once, which would cost SQL a sorter, more than the search).
+pub(crate) const FIND_ENTITIES_BY_PHONE_KEY: &str =
+    "SELECT entity_type, entity_id FROM crm_phone WHERE key = ?1";
 /// Tier 3: the records with a phone whose reversed national number starts with `?1`
 /// (`?2` is `?1` followed by `:`, the character after `9`), at most `?3` of them: a range of
 /// `crm_phone_by_national_rev` left after `?3` distinct records (ordered by the caller).
@@ -108,7 +108,7 @@ pub(crate) const UPDATE_LINE: &str =
     "UPDATE line SET name = ?2, crm_auto_create = ?3 WHERE id = ?1";
 pub(crate) const DELETE_LINE: &str = "DELETE FROM line WHERE id = ?1";
 pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_create, key \
-     FROM line WHERE app_key = ?1 ORDER BY id";
+     FROM line WHERE app_key = ?1";
 
 // ---- active calls -----------------------------------------------------------------------------
 

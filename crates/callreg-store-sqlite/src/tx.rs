@@ -822,8 +822,13 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
-        Ok(self
-            .all(sql::FIND_ENTITIES_BY_PHONE_KEY, [key.to_storage()], |row| rows::entity(row, 0))?)
+        let mut found = self
+            .all(sql::FIND_ENTITIES_BY_PHONE_KEY, [key.to_storage()], |row| rows::entity(row, 0))?;
+        if found.len() > 1 {
+            found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+            found.dedup();
+        }
+        Ok(found)
     }
 
     fn find_entities_by_national_suffix(
@@ -931,7 +936,10 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn list_lines(&mut self, app: Option<&AppId>) -> StoreResult<Vec<Line>> {
-        Ok(self.all(sql::LIST_LINES, [app_key(app)], rows::line)?)
+        // By id (the index is by number: ordered here, not by a sorter in SQL).
+        let mut lines = self.all(sql::LIST_LINES, [app_key(app)], rows::line)?;
+        lines.sort_unstable_by_key(|line| line.id);
+        Ok(lines)
     }
 
     fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
