@@ -131,11 +131,12 @@ pub fn bitrix_code(raw: &str) -> String {
 
 /// What a store indexes a stored phone under for the Bitrix-code tier
 /// ([`StoreTx::find_entities_by_bitrix_code`]): the [`bitrix_code`] of its value, unless the
-/// phone's key already tells it. Most phones' code is the digits of their own E.164 key
-/// (`+7 495 123-45-67` and `8 (495) 123-45-67` are `74951234567`, key `+74951234567`), and a
-/// store finds those through its index of keys, under the E.164 number the code reads as;
-/// only the others (`030 1234567`, code `301234567`, key `+49301234567` under region DE; a
-/// service code; a value without a key) need an index of codes, which thus stays small.
+/// phone's key already tells it. The code of a phone written internationally or with
+/// Russia's `8` is the digits of its own E.164 key (`+7 495 123-45-67` and
+/// `8 (495) 123-45-67` are `74951234567`, key `+74951234567`), and a store finds those through
+/// its index of keys, under the E.164 number the code reads as; only the others need an index
+/// of codes: national forms elsewhere (`030 1234567`, code `301234567`, key `+49301234567`
+/// under region DE; `(495) 123-45-67` without its `8`), service codes, values without a key.
 /// `None` for those the key tells and for an empty code.
 pub fn bitrix_code_index_key(value: &str, key: Option<&PhoneKey>) -> Option<String> {
     let code = bitrix_code(value);

@@ -2,8 +2,10 @@
 //! an index probe, one lock per store.
 //!
 //! Contacts, companies and leads are kept compact (module `rows`) and their phones indexed
-//! by key and by reversed national number (module `phone_index`): a million contacts with a
-//! phone each take about 250 bytes apiece, and finding a number's owners is one hash probe.
+//! by key, by Bitrix code (those whose key does not tell it) and by reversed national number
+//! (module `phone_index`): a million contacts with a phone each take about 230 to 260 bytes
+//! apiece (the more phones written in national forms, the more), and finding a number's
+//! owners is one hash probe.
 //!
 //! Write transactions are serialized by a mutex held for the transaction's whole life, which
 //! is what makes the engine's read-then-write commands race-free. Atomicity comes from an undo

@@ -1,5 +1,6 @@
-//! The indexes of CRM records' phones: by key (tiers 1 and 2 of matching.md) and by the
-//! reversed national number (tier 3), kept small enough for millions of phones.
+//! The indexes of CRM records' phones: by key (tiers 1 and 2 of matching.md), by Bitrix code
+//! (the phones whose key does not tell it) and by the reversed national number (tier 3), kept
+//! small enough for millions of phones.
 //!
 //! Records are referred to by a [`PackedRef`], one `u64`, whose order is the order the store
 //! answers in (contacts, then companies, then leads, each by id).
@@ -125,12 +126,13 @@ fn padded(digits: &str) -> Option<u64> {
     Some(value * 10u64.pow(pad))
 }
 
-/// A hash table from E.164 numbers to owners, built for one cache miss per lookup: open
+/// A hash table from E.164 numbers (or other nonzero `u64`s: the hashes of Bitrix codes) to
+/// owners, built for one cache miss per lookup: open
 /// addressing with linear probing, the number and its owner side by side in one 16-byte
 /// slot (a general-purpose map reads a control byte and then the slot, two misses at a
 /// million phones). A slot holds one [`PackedRef`], or [`SEVERAL`] when more records share
 /// the number (they are then in [`OwnerTable::shared`]). Number `0` marks an empty slot (no
-/// E.164 number is 0). The hash is a folded multiply with a random seed per table, so that
+/// E.164 number is 0, and code hashes are made at least 1). The hash is a folded multiply with a random seed per table, so that
 /// numbers chosen from outside cannot be made to collide.
 #[derive(Debug)]
 struct NumberTable {
@@ -237,7 +239,8 @@ impl NumberTable {
     }
 }
 
-/// Every phone of every contact, company and lead, by key and by reversed national number.
+/// Every phone of every contact, company and lead, by key, by Bitrix code (those whose key does
+/// not tell it) and by reversed national number.
 /// The hash maps use foldhash, seeded at random per map: SipHash would cost more than the
 /// rest of a lookup, and the keys come from outside, so the hash must not be predictable.
 #[derive(Debug, Default)]
@@ -246,9 +249,10 @@ pub(crate) struct PhoneIndex {
     by_number: OwnerTable,
     /// The Bitrix codes ([`bitrix_code`](callreg_core::matching::bitrix_code) of the phone's
     /// value) that the phone's key does not tell
-    /// ([`bitrix_code_index_key`](callreg_core::matching::bitrix_code_index_key): a few phones
-    /// in a hundred, so this table stays small and cached), by a seeded hash of their text:
-    /// two codes may share a hash, so what this finds is checked against the records' phones.
+    /// ([`bitrix_code_index_key`](callreg_core::matching::bitrix_code_index_key): none of the
+    /// phones written internationally or with Russia's `8`, the national forms of other
+    /// countries), by a seeded hash of their text: two codes may share a hash, so what this
+    /// finds is checked against the records' phones.
     by_code: OwnerTable,
     /// The seeded hash of `by_code`.
     code_hasher: foldhash::fast::RandomState,
