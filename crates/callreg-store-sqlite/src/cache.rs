@@ -1,6 +1,6 @@
-//! What a connection remembers between transactions: the users and the exclusion list, which
-//! every registration and lookup reads and almost nothing writes, and (on the writer) the id
-//! the next outbox event gets.
+//! What the writer connection remembers between transactions: the users and the exclusion
+//! list, which every registration reads and almost nothing writes, and the id the next
+//! outbox event gets.
 //!
 //! The cache is only ever used inside a transaction, and checked at its start: SQLite's
 //! `PRAGMA data_version` changes when any other connection (another store on the file,
@@ -11,11 +11,11 @@
 
 use callreg_core::model::User;
 use callreg_core::types::UserId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// How many entries one map may hold before it is emptied (numbers looked up by callers are
-/// unbounded; the users of a portal are not), and the longest exclusion list held whole.
-pub(crate) const MAX_ENTRIES: usize = 4_096;
+/// unbounded; the users of a portal are not).
+const MAX_ENTRIES: usize = 4_096;
 
 /// Answers of earlier transactions, valid for the `data_version` they were read under.
 #[derive(Debug, Default)]
@@ -28,13 +28,7 @@ pub(crate) struct ReadCache {
     pub(crate) by_inner_phone: HashMap<String, Vec<UserId>>,
     /// `find_users_by_phone_key(key)`, by the key's storage form.
     pub(crate) by_phone_key: HashMap<String, Vec<UserId>>,
-    /// The whole exclusion list (keys in their storage form), when it has at most
-    /// [`MAX_ENTRIES`] keys: every `is_excluded` is then answered from memory, whatever the
-    /// number. `None` until read, or when the list is longer.
-    pub(crate) exclusion_list: Option<HashSet<String>>,
-    /// The list was read and is longer than [`MAX_ENTRIES`]: `excluded` remembers answers.
-    pub(crate) exclusion_list_too_long: bool,
-    /// `is_excluded(key)`, by the key's storage form, for a list too long to hold.
+    /// `is_excluded(key)`, by the key's storage form.
     pub(crate) excluded: HashMap<String, bool>,
     /// The id the next event gets (`statements::NEXT_EVENT_ID`), as of the end of this
     /// connection's last transaction that wrote events. Only a write can change it, so it
@@ -62,8 +56,6 @@ impl ReadCache {
 
     /// Forgets every exclusion answer.
     pub(crate) fn clear_exclusions(&mut self) {
-        self.exclusion_list = None;
-        self.exclusion_list_too_long = false;
         self.excluded.clear();
     }
 

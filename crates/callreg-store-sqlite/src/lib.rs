@@ -146,7 +146,7 @@ impl SqliteStore {
         let checkpointer = Some(Checkpointer::start(path, &mut conn)?);
         Ok(SqliteStore {
             writer: Mutex::new(Session::cached(conn)),
-            reader: Some(Mutex::new(Session::cached(reader))),
+            reader: Some(Mutex::new(Session { conn: reader, cache: None })),
             checkpointer,
             path: Some(path.to_path_buf()),
             temp_dir: None,

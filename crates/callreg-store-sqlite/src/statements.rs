@@ -95,8 +95,6 @@ pub(crate) const SOURCE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM source WHER
 pub(crate) const LIST_SOURCES: &str = "SELECT id, name, sort FROM source ORDER BY sort, id";
 pub(crate) const INSERT_EXCLUSION: &str = "INSERT OR IGNORE INTO exclusion (key) VALUES (?1)";
 pub(crate) const IS_EXCLUDED: &str = "SELECT EXISTS (SELECT 1 FROM exclusion WHERE key = ?1)";
-/// Up to `?1` keys of the exclusion list (the cache holds a short list whole).
-pub(crate) const LIST_EXCLUSIONS: &str = "SELECT key FROM exclusion LIMIT ?1";
 
 // ---- external lines -------------------------------------------------------------------------
 
@@ -334,7 +332,6 @@ pub(crate) const ALL: &[&str] = &[
     LIST_SOURCES,
     INSERT_EXCLUSION,
     IS_EXCLUDED,
-    LIST_EXCLUSIONS,
     INSERT_LINE,
     FIND_LINE,
     FIND_LINES_BY_KEY,

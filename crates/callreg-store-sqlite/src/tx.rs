@@ -1,7 +1,7 @@
 //! One write transaction: the locked writer connection with an open `BEGIN IMMEDIATE`.
 
 use crate::Session;
-use crate::cache::{MAX_ENTRIES, ReadCache, remember};
+use crate::cache::{ReadCache, remember};
 use crate::codec::{
     app_key, bool_to_sql, entities_to_sql, entity_type_to_sql, id_from_sql, int_to_sql, lookup_id,
     optional_entity_to_sql, optional_id_to_sql, optional_key_to_sql, phone_key_to_sql,
@@ -905,23 +905,6 @@ impl StoreTx for SqliteTx<'_> {
 
     fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool> {
         let key = key.to_storage();
-        let unread = self
-            .cache()
-            .is_some_and(|cache| cache.exclusion_list.is_none() && !cache.exclusion_list_too_long);
-        if unread {
-            let limit = i64::try_from(MAX_ENTRIES + 1).unwrap_or(i64::MAX);
-            let keys: Vec<String> = self.all(sql::LIST_EXCLUSIONS, [limit], |row| row.get(0))?;
-            if let Some(cache) = self.cache() {
-                if keys.len() > MAX_ENTRIES {
-                    cache.exclusion_list_too_long = true;
-                } else {
-                    cache.exclusion_list = Some(keys.into_iter().collect());
-                }
-            }
-        }
-        if let Some(list) = self.cache().and_then(|cache| cache.exclusion_list.as_ref()) {
-            return Ok(list.contains(&key));
-        }
         if let Some(hit) = self.cache().and_then(|cache| cache.excluded.get(&key)).copied() {
             return Ok(hit);
         }

@@ -1,4 +1,4 @@
-//! What a file store keeps besides SQLite's own state: the connections' caches of users and
+//! What a file store keeps besides SQLite's own state: the writer's cache of users and
 //! exclusions (never stale, even when another store on the file writes), and the checkpoint
 //! thread (the write-ahead log stays bounded under steady writes, and the thread stops with
 //! the store).
@@ -55,65 +55,6 @@ fn another_store_s_writes_are_seen_at_once() {
     assert_eq!(tx.user(UserId(7)).unwrap().map(|u| u.name), Some("User 7".to_string()));
     assert_eq!(tx.find_users_by_inner_phone("107").unwrap(), vec![UserId(7)]);
     assert!(tx.is_excluded(&number).unwrap());
-}
-
-/// Lookups (on the store's read connection, which caches the exclusion list too) see a number
-/// another store excluded at once, and one it excluded within a transaction that rolled back
-/// never.
-#[test]
-fn lookups_see_exclusions_written_elsewhere_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shared.db");
-    let first = SqliteStore::open(&path).unwrap();
-    let second = SqliteStore::open(&path).unwrap();
-    let number = key("+74951234567");
-    let excluded = |store: &SqliteStore| {
-        let mut answer = None;
-        store
-            .read_only(&mut |tx| {
-                answer = Some(tx.is_excluded(&number)?);
-                Ok(())
-            })
-            .unwrap();
-        answer.unwrap()
-    };
-    assert!(!excluded(&first));
-    assert!(!excluded(&first), "now from the cache");
-    let mut tx = second.begin().unwrap();
-    tx.insert_exclusion(&number).unwrap();
-    drop(tx);
-    assert!(!excluded(&first), "a rolled-back exclusion");
-    let mut tx = second.begin().unwrap();
-    tx.insert_exclusion(&number).unwrap();
-    tx.commit().unwrap();
-    assert!(excluded(&first));
-    assert!(excluded(&second));
-}
-
-/// An exclusion list too long to hold whole is still answered right, number by number, on
-/// both connections.
-#[test]
-fn a_long_exclusion_list_is_answered_number_by_number() {
-    let store = SqliteStore::open_temporary().unwrap();
-    let mut tx = store.begin().unwrap();
-    for n in 0..5_000u32 {
-        tx.insert_exclusion(&key(&format!("+7495{:07}", n * 2))).unwrap();
-    }
-    tx.commit().unwrap();
-    for _ in 0..2 {
-        let mut tx = store.begin().unwrap();
-        assert!(tx.is_excluded(&key("+74950000000")).unwrap());
-        assert!(tx.is_excluded(&key("+74950009998")).unwrap());
-        assert!(!tx.is_excluded(&key("+74950000001")).unwrap());
-        tx.commit().unwrap();
-        store
-            .read_only(&mut |tx| {
-                assert!(tx.is_excluded(&key("+74950004000"))?);
-                assert!(!tx.is_excluded(&key("+74950004001"))?);
-                Ok(())
-            })
-            .unwrap();
-    }
 }
 
 /// A transaction's own writes are what it reads, and what it wrote and rolled back is never
