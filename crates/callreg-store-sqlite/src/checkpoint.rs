@@ -13,9 +13,13 @@
 //!   at most), and this makes the log empty at a moment no write is in progress, so that the
 //!   next transaction starts it again from the beginning. Under steady writes the thread alone
 //!   would never see the log empty: each of its checkpoints ends after a few more commits.
+//! * from [`MAX_LOG_FRAMES`] pages on, the committing connection first waits (at most the
+//!   busy timeout) for a checkpoint the thread is running: on a loaded machine a checkpoint and
+//!   its sync can last long enough for thousands of pages to be committed meanwhile, every
+//!   attempt of the committing connection failing while the thread holds the checkpoint.
 //!
-//! The log file is thus written again from its start every few thousand pages instead of
-//! growing (writing into an existing file is cheaper than extending one). A read transaction
+//! The log file is thus written again from its start every few thousand pages, and stays under
+//! [`MAX_LOG_FRAMES`] pages and one transaction's, instead of growing (writing into an existing file is cheaper than extending one). A read transaction
 //! that stays open (on this store's read connection or in another process) holds both kinds
 //! of checkpoint back at the page it started from, as it would SQLite's own: the log grows
 //! until the reader ends. Checkpoints never change what a transaction sees or stores: they
@@ -31,11 +35,21 @@ use std::ffi::c_int;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Log size, in pages, from which a commit asks the checkpoint thread to run.
 pub const CHECKPOINT_FRAMES: c_int = 1_000;
 /// Log size, in pages, from which the committing connection checkpoints itself.
 pub const WRITER_CHECKPOINT_FRAMES: c_int = 4_000;
+/// Log size, in pages, from which the committing connection first waits for a checkpoint the
+/// thread is running (under load, a thread's checkpoint and its sync can take long enough for
+/// thousands of pages more to be committed meanwhile), then checkpoints itself: the log stays
+/// under about twice [`WRITER_CHECKPOINT_FRAMES`] pages whatever the machine's load, unless
+/// a reader holds it back.
+pub const MAX_LOG_FRAMES: c_int = 7_000;
+
+const _: () = assert!(CHECKPOINT_FRAMES < WRITER_CHECKPOINT_FRAMES);
+const _: () = assert!(WRITER_CHECKPOINT_FRAMES < MAX_LOG_FRAMES);
 
 /// What the writer tells the checkpoint thread.
 #[derive(Debug, Default)]
@@ -44,6 +58,8 @@ struct State {
     requested: bool,
     /// The store is being dropped.
     stop: bool,
+    /// The thread is running a checkpoint.
+    running: bool,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +71,16 @@ struct Signal {
 impl Signal {
     fn update(&self, change: impl FnOnce(&mut State)) {
         change(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner));
-        self.wake.notify_one();
+        self.wake.notify_all();
+    }
+
+    /// Waits, at most `limit`, until the thread runs no checkpoint.
+    fn wait_idle(&self, limit: Duration) {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .wake
+            .wait_timeout_while(state, limit, |state| state.running && !state.stop)
+            .unwrap_or_else(PoisonError::into_inner);
     }
 }
 
@@ -88,6 +113,9 @@ impl Checkpointer {
         let signal = Arc::new(Signal::default());
         let hook_signal = Arc::clone(&signal);
         writer.wal_hook(Some(move |wal: &mut Wal, frames: c_int| {
+            if frames >= MAX_LOG_FRAMES {
+                hook_signal.wait_idle(crate::BUSY_TIMEOUT);
+            }
             if frames >= WRITER_CHECKPOINT_FRAMES {
                 // The transaction is committed whatever happens here; an error (another
                 // checkpoint running, a reader in the way) only means the log stays longer.
@@ -128,7 +156,9 @@ fn checkpoint_loop(conn: &Connection, signal: &Signal) {
                 return;
             }
             state.requested = false;
+            state.running = true;
         }
         let _ = conn.wal_checkpoint_v2(Some(MAIN_DB), CheckpointMode::PASSIVE);
+        signal.update(|state| state.running = false);
     }
 }

@@ -54,7 +54,8 @@
 //!   writes to those tables empty it, and a rolled-back transaction forgets the next id.
 //! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
-//!   [`CHECKPOINT_FRAMES`] and [`WRITER_CHECKPOINT_FRAMES`]); dropping the store stops it.
+//!   [`CHECKPOINT_FRAMES`], [`WRITER_CHECKPOINT_FRAMES`] and [`MAX_LOG_FRAMES`]); dropping the
+//!   store stops it.
 //! * [`CrmStore::warm_up`] (run by `Engine::new`) prepares every statement on both
 //!   connections and reads a database that fits the write connection's page cache into it,
 //!   by `PRAGMA quick_check`: damage that check finds fails `Engine::new` with
@@ -77,7 +78,7 @@ mod schema;
 mod statements;
 mod tx;
 
-pub use checkpoint::{CHECKPOINT_FRAMES, Checkpointer, WRITER_CHECKPOINT_FRAMES};
+pub use checkpoint::{CHECKPOINT_FRAMES, Checkpointer, MAX_LOG_FRAMES, WRITER_CHECKPOINT_FRAMES};
 pub use schema::SCHEMA_VERSION;
 
 use crate::cache::ReadCache;
