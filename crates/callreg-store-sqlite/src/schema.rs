@@ -64,31 +64,21 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
 
 /// Version 2: `crm_phone.national_rev` of the phones written before it existed.
 fn fill_national_rev(conn: &Connection) -> Result<()> {
-    let mut select = conn.prepare(
-        "SELECT entity_type, entity_id, position, key FROM crm_phone \
-         WHERE key IS NOT NULL AND national_rev IS NULL",
-    )?;
-    let rows = select
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get(3)?))
-        })?
-        .collect::<rusqlite::Result<Vec<(i64, i64, i64, String)>>>()?;
-    let mut update = conn.prepare(
-        "UPDATE crm_phone SET national_rev = ?4 \
-         WHERE entity_type = ?1 AND entity_id = ?2 AND position = ?3",
-    )?;
-    for (entity_type, entity_id, position, key) in rows {
-        let key = PhoneKey::from_storage(&key)
-            .ok_or_else(|| SqliteError::decode("phone key", key.as_str()))?;
-        if let Some(reversed) = national_suffix_index_key(&key) {
-            update.execute(params![entity_type, entity_id, position, reversed])?;
-        }
-    }
-    Ok(())
+    fill_phone_column(conn, "national_rev", |_, key| key.and_then(national_suffix_index_key))
 }
 
 /// Version 4: `crm_phone.bitrix_code` of the phones written before it existed.
 fn fill_bitrix_code(conn: &Connection) -> Result<()> {
+    fill_phone_column(conn, "bitrix_code", bitrix_code_index_key)
+}
+
+/// Sets a column just added to `crm_phone` on every stored phone, to what `compute` makes of
+/// the phone's value and key (left NULL where it gives `None`).
+fn fill_phone_column(
+    conn: &Connection,
+    column: &str,
+    compute: fn(&str, Option<&PhoneKey>) -> Option<String>,
+) -> Result<()> {
     let mut select =
         conn.prepare("SELECT entity_type, entity_id, position, value, key FROM crm_phone")?;
     let rows = select
@@ -102,10 +92,10 @@ fn fill_bitrix_code(conn: &Connection) -> Result<()> {
             ))
         })?
         .collect::<rusqlite::Result<Vec<(i64, i64, i64, String, Option<String>)>>>()?;
-    let mut update = conn.prepare(
-        "UPDATE crm_phone SET bitrix_code = ?4 \
-         WHERE entity_type = ?1 AND entity_id = ?2 AND position = ?3",
-    )?;
+    let mut update = conn.prepare(&format!(
+        "UPDATE crm_phone SET {column} = ?4 \
+         WHERE entity_type = ?1 AND entity_id = ?2 AND position = ?3"
+    ))?;
     for (entity_type, entity_id, position, value, key) in rows {
         let key = match key {
             Some(key) => Some(
@@ -114,8 +104,8 @@ fn fill_bitrix_code(conn: &Connection) -> Result<()> {
             ),
             None => None,
         };
-        if let Some(code) = bitrix_code_index_key(&value, key.as_ref()) {
-            update.execute(params![entity_type, entity_id, position, code])?;
+        if let Some(computed) = compute(&value, key.as_ref()) {
+            update.execute(params![entity_type, entity_id, position, computed])?;
         }
     }
     Ok(())

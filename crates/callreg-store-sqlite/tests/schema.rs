@@ -200,27 +200,41 @@ fn a_store_in_memory_works_like_a_file() {
     assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
 }
 
+/// The SQL of migrations 1, 2 and 3, in order.
+const OLD_MIGRATIONS: [&str; 3] = [
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_national_suffix.sql"),
+    include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
+];
+
+/// A new database at `path` as an older build left it: the schema of `version` (1 to 3) and
+/// `rows`, inserted by SQL, with no backfill of what later versions compute.
+fn old_database(path: &Path, version: usize, rows: &str) {
+    let conn = Connection::open(path).unwrap();
+    for sql in &OLD_MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", version as i64).unwrap();
+    conn.execute_batch(rows).unwrap();
+}
+
 /// A database of version 1 (before tier 3's index) gets the index on open, filled in for the
 /// phones it already holds, and its version becomes the newest.
 #[test]
 fn version_one_databases_get_the_suffix_index_filled_in() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
-        conn.execute_batch(
-            "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
+    old_database(
+        &path,
+        1,
+        "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
              VALUES (1, 'Old', '', NULL, 1, '2026-03-10T08:00:00.000000000Z', \
              '2026-03-10T08:00:00.000000000Z'); \
              INSERT INTO crm_phone (entity_type, entity_id, position, value, value_type, key) \
              VALUES (3, 1, 0, '+7 495 123-45-67', 'WORK', '+74951234567'), \
                     (3, 1, 1, '112', 'WORK', '=112'), \
                     (3, 1, 2, 'none', 'WORK', NULL);",
-        )
-        .unwrap();
-    }
+    );
     let store = SqliteStore::open(&path).unwrap();
     let mut tx = store.begin().unwrap();
     assert_eq!(
@@ -249,13 +263,10 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
 fn version_two_databases_keep_their_calls_and_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
-        conn.execute_batch(include_str!("../migrations/0002_national_suffix.sql")).unwrap();
-        conn.pragma_update(None, "user_version", 2).unwrap();
-        conn.execute_batch(
-            "INSERT INTO active_call (seq, call_id, app_key, user_id, caller_id, caller_key, \
+    old_database(
+        &path,
+        2,
+        "INSERT INTO active_call (seq, call_id, app_key, user_id, caller_id, caller_key, \
                  call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
                  external_call_id, created_lead) \
              VALUES (1, 'externalCall.a.1', '', 1, '112', '=112', 1, \
@@ -273,9 +284,7 @@ fn version_two_databases_keep_their_calls_and_events() {
                     (2, 'B', '{\"k\":\"v\"}', '2026-03-10T08:00:00.000000000Z', 'p1'), \
                     (3, 'C', '{}', '2026-03-10T08:00:00.000000000Z', NULL); \
              DELETE FROM event WHERE id = 3;",
-        )
-        .unwrap();
-    }
+    );
     let store = SqliteStore::open(&path).unwrap();
     let mut tx = store.begin().unwrap();
     let a = tx.active_call(&CallId::new("externalCall.a.1")).unwrap().unwrap();
@@ -315,15 +324,10 @@ fn version_two_databases_keep_their_calls_and_events() {
 fn version_three_databases_get_the_bitrix_code_index_filled_in() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v3.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_initial.sql")).unwrap();
-        conn.execute_batch(include_str!("../migrations/0002_national_suffix.sql")).unwrap();
-        conn.execute_batch(include_str!("../migrations/0003_compact_calls_and_outbox.sql"))
-            .unwrap();
-        conn.pragma_update(None, "user_version", 3).unwrap();
-        conn.execute_batch(
-            "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
+    old_database(
+        &path,
+        3,
+        "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
              VALUES (1, 'Old', '', NULL, 1, '2026-03-10T08:00:00.000000000Z', \
              '2026-03-10T08:00:00.000000000Z'); \
              INSERT INTO crm_phone (entity_type, entity_id, position, value, value_type, key, \
@@ -331,9 +335,7 @@ fn version_three_databases_get_the_bitrix_code_index_filled_in() {
              VALUES (3, 1, 0, '8 (495) 123-45-67', 'WORK', '+74951234567', '7654321594'), \
                     (3, 1, 1, '0812 555 44 33', 'WORK', '+78125554433', '3344555218'), \
                     (3, 1, 2, 'none', 'WORK', NULL, NULL);",
-        )
-        .unwrap();
-    }
+    );
     let store = SqliteStore::open(&path).unwrap();
     let mut tx = store.begin().unwrap();
     let contact = vec![callreg_core::EntityRef::contact(1)];
