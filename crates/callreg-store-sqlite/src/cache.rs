@@ -1,6 +1,6 @@
 //! What the writer connection remembers between transactions: the users and the exclusion
-//! list, which every registration reads and almost nothing writes, and the id the next
-//! outbox event gets.
+//! list, which every registration reads and almost nothing writes, the id the next outbox
+//! event gets, and the live calls' secondary lookups ([`crate::live`]).
 //!
 //! The cache is only ever used inside a transaction, and checked at its start: SQLite's
 //! `PRAGMA data_version` changes when any other connection (another store on the file,
@@ -9,6 +9,7 @@
 //! fills the cache until it ends (a rollback could otherwise leave data behind that was never
 //! committed). So a cached answer is always the one SQL would give in that transaction.
 
+use crate::live::LiveCalls;
 use callreg_core::model::User;
 use callreg_core::types::UserId;
 use std::collections::HashMap;
@@ -34,6 +35,10 @@ pub(crate) struct ReadCache {
     /// connection's last transaction that wrote events. Only a write can change it, so it
     /// holds while the data version does; a transaction that rolls back forgets it.
     pub(crate) next_event_id: Option<i64>,
+    /// The live calls' lookups, once read. Unlike the maps above, a transaction keeps them
+    /// up to date with its own writes; one that changed them and does not commit makes the
+    /// session forget them.
+    pub(crate) live: Option<LiveCalls>,
 }
 
 impl ReadCache {
@@ -43,6 +48,7 @@ impl ReadCache {
             self.clear_users();
             self.clear_exclusions();
             self.next_event_id = None;
+            self.live = None;
             self.data_version = Some(data_version);
         }
     }
@@ -64,6 +70,7 @@ impl ReadCache {
         self.clear_users();
         self.clear_exclusions();
         self.next_event_id = None;
+        self.live = None;
         self.data_version = None;
     }
 }

@@ -32,6 +32,9 @@ pub(crate) enum SqliteError {
     /// Creating the temporary directory of a temporary store failed.
     #[error("cannot create a temporary directory: {0}")]
     TempDir(#[source] std::io::Error),
+    /// A write would break a uniqueness rule that the adapter checks itself (not SQL).
+    #[error("{0}")]
+    Duplicate(String),
     /// The checkpoint thread of a file store could not be started.
     #[error("cannot start the checkpoint thread: {0}")]
     Thread(#[source] std::io::Error),
@@ -69,6 +72,7 @@ impl From<SqliteError> for StoreError {
             },
             // A row that does not decode was damaged after it was written.
             SqliteError::Decode { .. } => StoreError::Corrupt,
+            SqliteError::Duplicate(_) => StoreError::Constraint,
             SqliteError::Json(_) | SqliteError::OutOfRange { .. } => StoreError::Other,
             SqliteError::TempDir(_) | SqliteError::Thread(_) => StoreError::Io,
         };

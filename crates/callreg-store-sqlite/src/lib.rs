@@ -52,6 +52,14 @@
 //!   cache is checked against SQLite's `PRAGMA data_version`, which changes when any other
 //!   connection has committed, so another store's writes are seen at once; the store's own
 //!   writes to those tables empty it, and a rolled-back transaction forgets the next id.
+//! * It also keeps the live calls' lookups by `EXTERNAL_CALL_ID` and by caller, which the
+//!   dedup of every registration asks, in memory instead of SQL indexes (schema 5): an index
+//!   would be one more page written by every registration and every finish. They are read from
+//!   the live calls when a transaction first needs them and again after another connection
+//!   has committed (the same data-version check), kept up to date by the store's own inserts
+//!   and deletes, and forgotten by a transaction that changed them and did not commit. The
+//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them. The read
+//!   connection has no such maps: its lookups of live calls scan them.
 //! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
 //!   [`CHECKPOINT_FRAMES`], [`WRITER_CHECKPOINT_FRAMES`] and [`MAX_LOG_FRAMES`]); dropping the
@@ -73,6 +81,7 @@ mod cache;
 mod checkpoint;
 mod codec;
 mod error;
+mod live;
 mod rows;
 mod schema;
 mod statements;

@@ -28,6 +28,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_bitrix_code.sql"),
         backfill: Some(fill_bitrix_code),
     },
+    Migration {
+        sql: include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
+        backfill: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -112,14 +112,19 @@ pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_
 
 // ---- active calls -----------------------------------------------------------------------------
 
-/// `seq` is one more than the caller's latest live call's (read from the index the insert
-/// writes anyway).
+/// `?2` is `seq`, one more than the caller's latest live call's (from
+/// [`crate::live::LiveCalls::next_seq`], or [`NEXT_CALLER_SEQ`]).
 pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, seq, app_key, \
      user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
      line_id, portal_number, external_call_id, created_lead, entities) \
-     VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM active_call \
-                  WHERE app_key = ?2 AND caller_key = ?5), \
-             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// The `seq` of the caller's next live call, for a connection without the live-call maps
+/// (a scan of the live calls: see [`crate::live`]).
+pub(crate) const NEXT_CALLER_SEQ: &str =
+    "SELECT coalesce(max(seq), 0) + 1 FROM active_call WHERE app_key = ?1 AND caller_key = ?2";
+/// What [`crate::live::LiveCalls`] holds of every live call.
+pub(crate) const LIVE_CALL_KEYS: &str =
+    "SELECT call_id, seq, app_key, caller_key, external_call_id FROM active_call";
 /// The columns an [`ActiveCall`](callreg_core::model::ActiveCall) is read from, as a literal.
 macro_rules! active_call_columns {
     () => {
@@ -130,12 +135,14 @@ macro_rules! active_call_columns {
 }
 pub(crate) const SELECT_ACTIVE_CALL: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE call_id = ?1");
+/// For a connection without the live-call maps: a scan of the live calls.
 pub(crate) const FIND_ACTIVE_CALL_BY_EXTERNAL_ID: &str = concat!(
     "SELECT ",
     active_call_columns!(),
     " FROM active_call WHERE app_key = ?1 AND external_call_id = ?2"
 );
-/// Oldest registration first: `seq` orders a caller's calls by registration.
+/// Oldest registration first: `seq` orders a caller's calls by registration. For a
+/// connection without the live-call maps: a scan of the live calls.
 pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
     "SELECT ",
     active_call_columns!(),
@@ -144,7 +151,9 @@ pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
 /// Oldest registration first, as the memory store orders them.
 pub(crate) const LIST_ACTIVE_CALLS: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
-pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE call_id = ?1";
+/// Returns what [`crate::live::LiveCalls`] holds of the deleted call.
+pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE call_id = ?1 \
+     RETURNING call_id, seq, app_key, caller_key, external_call_id";
 
 // ---- finished calls ----------------------------------------------------------------------
 
@@ -339,6 +348,8 @@ pub(crate) const ALL: &[&str] = &[
     DELETE_LINE,
     LIST_LINES,
     INSERT_ACTIVE_CALL,
+    NEXT_CALLER_SEQ,
+    LIVE_CALL_KEYS,
     SELECT_ACTIVE_CALL,
     FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
     FIND_ACTIVE_CALLS_BY_CALLER,
@@ -382,7 +393,9 @@ pub(crate) const ALL: &[&str] = &[
 /// Every statement that looks a record up by a key: each must be answered from an index
 /// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor is [`PENDING_EVENTS`],
-/// a walk of the pending events' table that stops at its limit.
+/// a walk of the pending events' table that stops at its limit, nor are the live-call
+/// statements that a writer answers from [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`,
+/// `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`).
 #[cfg(test)]
 pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_META,
@@ -406,8 +419,6 @@ pub(crate) const LOOKUPS: &[&str] = &[
     FIND_LINE,
     FIND_LINES_BY_KEY,
     SELECT_ACTIVE_CALL,
-    FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
-    FIND_ACTIVE_CALLS_BY_CALLER,
     SET_CONTACT_RESPONSIBLE,
     SET_COMPANY_RESPONSIBLE,
     SET_LEAD_RESPONSIBLE,

@@ -8,6 +8,7 @@ use crate::codec::{
     timestamp_to_sql, user_from_sql,
 };
 use crate::error::{Result, SqliteError};
+use crate::live::{LiveCalls, LiveChange, LiveKeys, LiveUndo};
 use crate::rows::{self, column};
 use crate::statements as sql;
 use callreg_core::auth::AppId;
@@ -36,6 +37,9 @@ pub(crate) struct SqliteTx<'a> {
     /// This transaction changed what the next event id is (it queued events, or set the
     /// high-water mark of deleted ids): unless it commits, the session forgets that id.
     event_ids_changed: bool,
+    /// What this transaction changed of the live calls, for their lookups in memory
+    /// ([`crate::live`]): unless it commits, the changes are undone there.
+    live: LiveUndo,
     /// `COMMIT` succeeded.
     committed: bool,
 }
@@ -59,6 +63,11 @@ impl Drop for SqliteTx<'_> {
         if self.event_ids_changed && !self.committed {
             self.set_next_event_id(None);
         }
+        if !self.committed
+            && let Some(cache) = self.session.cache.as_mut()
+        {
+            std::mem::take(&mut self.live).undo(&mut cache.live);
+        }
     }
 }
 
@@ -79,7 +88,13 @@ fn position(index: usize) -> Result<i64> {
 impl<'a> SqliteTx<'a> {
     /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
     pub(crate) fn new(session: MutexGuard<'a, Session>) -> Self {
-        SqliteTx { session, bypass_cache: false, event_ids_changed: false, committed: false }
+        SqliteTx {
+            session,
+            bypass_cache: false,
+            event_ids_changed: false,
+            live: LiveUndo::default(),
+            committed: false,
+        }
     }
 
     /// Checks the session's cache at the start of this transaction.
@@ -413,12 +428,28 @@ impl<'a> SqliteTx<'a> {
 
     // ---- active calls ---------------------------------------------------------------------
 
-    fn insert_active_call(&self, call: &ActiveCall) -> Result<()> {
+    fn insert_active_call(&mut self, call: &ActiveCall) -> Result<()> {
+        let app = app_key(call.app_id.as_ref());
+        if let Some(external) = &call.external_call_id
+            && self.find_active_call_by_external_id(&app, external)?.is_some()
+        {
+            return Err(SqliteError::Duplicate(format!(
+                "an active call already has EXTERNAL_CALL_ID {external}"
+            )));
+        }
+        let seq = match self.live_calls()? {
+            Some(live) => live.next_seq(&app, &call.caller_key),
+            None => self
+                .one(sql::NEXT_CALLER_SEQ, params![app, call.caller_key], |row| row.get(0))?
+                .unwrap_or(1),
+        };
+        self.live.changed = true;
         self.execute(
             sql::INSERT_ACTIVE_CALL,
             params![
                 call.call_id.as_str(),
-                app_key(call.app_id.as_ref()),
+                seq,
+                app,
                 int_to_sql("user id", call.user_id.0)?,
                 call.caller_id,
                 call.caller_key,
@@ -433,7 +464,97 @@ impl<'a> SqliteTx<'a> {
                 entities_to_sql(&call.entities)?,
             ],
         )?;
+        let keys = LiveKeys {
+            call_id: call.call_id.as_str().to_string(),
+            seq,
+            app_key: app,
+            caller_key: call.caller_key.clone(),
+            external_call_id: call.external_call_id.clone(),
+        };
+        if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
+            live.insert(keys.clone());
+            self.live.applied.push(LiveChange::Inserted(keys));
+        }
         Ok(())
+    }
+
+    /// Deletes a live call; returns whether there was one.
+    fn delete_active_call(&mut self, call_id: &CallId) -> Result<bool> {
+        // The call's bindings are in its row.
+        self.live.changed = true;
+        let deleted = self.one(sql::DELETE_ACTIVE_CALL, [call_id.as_str()], |row| {
+            Ok(LiveKeys {
+                call_id: row.get(0)?,
+                seq: row.get(1)?,
+                app_key: row.get(2)?,
+                caller_key: row.get(3)?,
+                external_call_id: row.get(4)?,
+            })
+        })?;
+        let Some(keys) = deleted else { return Ok(false) };
+        if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
+            live.remove(&keys);
+            self.live.applied.push(LiveChange::Removed(keys));
+        }
+        Ok(true)
+    }
+
+    /// The session's live-call lookups, read from the database if it holds none yet; `None`
+    /// for a session without a cache (the read connection), which asks SQL instead.
+    fn live_calls(&mut self) -> Result<Option<&mut LiveCalls>> {
+        let session = &mut *self.session;
+        let Some(cache) = session.cache.as_mut() else { return Ok(None) };
+        if cache.live.is_none() {
+            cache.live = Some(LiveCalls::load(&session.conn)?);
+            // Read with this transaction's changes in them: a rollback cannot undo those.
+            self.live.loaded_after_change |= self.live.changed;
+        }
+        Ok(cache.live.as_mut())
+    }
+
+    /// The live call of application `app` (its key) with this `EXTERNAL_CALL_ID`.
+    fn find_active_call_by_external_id(
+        &mut self,
+        app: &str,
+        external_call_id: &str,
+    ) -> Result<Option<ActiveCall>> {
+        let call_id = match self.live_calls()? {
+            Some(live) => match live.by_external_id(app, external_call_id) {
+                Some(call_id) => call_id.to_string(),
+                None => return Ok(None),
+            },
+            None => {
+                let calls = self.active_calls(
+                    sql::FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
+                    params![app, external_call_id],
+                )?;
+                return Ok(calls.into_iter().next());
+            }
+        };
+        self.one(sql::SELECT_ACTIVE_CALL, [call_id], rows::active_call)
+    }
+
+    /// The live calls of application `app` (its key) from this caller, oldest registration
+    /// first.
+    fn find_active_calls_by_caller(
+        &mut self,
+        app: &str,
+        caller_key: &str,
+    ) -> Result<Vec<ActiveCall>> {
+        let call_ids: Vec<String> = match self.live_calls()? {
+            Some(live) => {
+                live.of_caller(app, caller_key).iter().map(|(_, id)| id.clone()).collect()
+            }
+            None => {
+                return self
+                    .active_calls(sql::FIND_ACTIVE_CALLS_BY_CALLER, params![app, caller_key]);
+            }
+        };
+        let mut calls = Vec::with_capacity(call_ids.len());
+        for call_id in call_ids {
+            calls.extend(self.one(sql::SELECT_ACTIVE_CALL, [call_id], rows::active_call)?);
+        }
+        Ok(calls)
     }
 
     /// Active calls of a query.
@@ -947,8 +1068,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
-        let calls = self.active_calls(sql::SELECT_ACTIVE_CALL, [call_id.as_str()])?;
-        Ok(calls.into_iter().next())
+        Ok(self.one(sql::SELECT_ACTIVE_CALL, [call_id.as_str()], rows::active_call)?)
     }
 
     fn find_active_call_by_external_id(
@@ -956,11 +1076,7 @@ impl StoreTx for SqliteTx<'_> {
         app: Option<&AppId>,
         external_call_id: &str,
     ) -> StoreResult<Option<ActiveCall>> {
-        let calls = self.active_calls(
-            sql::FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
-            params![app_key(app), external_call_id],
-        )?;
-        Ok(calls.into_iter().next())
+        Ok(SqliteTx::find_active_call_by_external_id(self, &app_key(app), external_call_id)?)
     }
 
     fn find_active_calls_by_caller(
@@ -968,7 +1084,7 @@ impl StoreTx for SqliteTx<'_> {
         app: Option<&AppId>,
         caller_key: &str,
     ) -> StoreResult<Vec<ActiveCall>> {
-        Ok(self.active_calls(sql::FIND_ACTIVE_CALLS_BY_CALLER, params![app_key(app), caller_key])?)
+        Ok(SqliteTx::find_active_calls_by_caller(self, &app_key(app), caller_key)?)
     }
 
     fn list_active_calls(&mut self) -> StoreResult<Vec<ActiveCall>> {
@@ -976,8 +1092,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
-        // The call's bindings are in its row.
-        Ok(self.execute(sql::DELETE_ACTIVE_CALL, [call_id.as_str()])? > 0)
+        Ok(SqliteTx::delete_active_call(self, call_id)?)
     }
 
     fn insert_call_record(&mut self, record: &CallRecord) -> StoreResult<u64> {

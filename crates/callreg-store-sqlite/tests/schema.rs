@@ -200,14 +200,15 @@ fn a_store_in_memory_works_like_a_file() {
     assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
 }
 
-/// The SQL of migrations 1, 2 and 3, in order.
-const OLD_MIGRATIONS: [&str; 3] = [
+/// The SQL of migrations 1 to 4, in order.
+const OLD_MIGRATIONS: [&str; 4] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_national_suffix.sql"),
     include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
+    include_str!("../migrations/0004_bitrix_code.sql"),
 ];
 
-/// A new database at `path` as an older build left it: the schema of `version` (1 to 3) and
+/// A new database at `path` as an older build left it: the schema of `version` (1 to 4) and
 /// `rows`, inserted by SQL, with no backfill of what later versions compute.
 fn old_database(path: &Path, version: usize, rows: &str) {
     let conn = Connection::open(path).unwrap();
@@ -245,7 +246,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
@@ -356,4 +357,80 @@ fn version_three_databases_get_the_bitrix_code_index_filled_in() {
         .unwrap();
     // `8 (495) 123-45-67` is found by its key: only the code its key does not tell is kept.
     assert_eq!(codes, vec![None, Some("8125554433".into()), None]);
+}
+
+/// A database of version 4 loses the two indexes of its live calls, and the store answers
+/// both lookups from memory: the calls it holds are found by `EXTERNAL_CALL_ID` and by caller
+/// in `seq` order, an `EXTERNAL_CALL_ID` in use is still refused, and a caller's next call
+/// comes after its latest.
+#[test]
+fn version_four_databases_find_their_live_calls_without_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    let row = |call_id: &str, seq: i64, app: &str, caller: &str, external: &str| {
+        format!(
+            "('{call_id}', {seq}, '{app}', 1, '{caller}', '{caller}', 2, \
+             '2026-03-10T08:00:00.000000000Z', '2026-03-10T08:00:00.000000000Z', NULL, NULL, \
+             'REST_APP:', {external}, NULL, '')"
+        )
+    };
+    let rows = [
+        row("externalCall.c.1", 2, "", "=112", "NULL"),
+        row("externalCall.a.1", 1, "", "=112", "'x-1'"),
+        row("externalCall.b.1", 1, "@app", "=112", "'x-1'"),
+        row("externalCall.d.1", 7, "", "=113", "'x-2'"),
+    ];
+    old_database(
+        &path,
+        4,
+        &format!(
+            "INSERT INTO active_call (call_id, seq, app_key, user_id, caller_id, caller_key, \
+                 call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+                 external_call_id, created_lead, entities) VALUES {};",
+            rows.join(", ")
+        ),
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    let ids = |calls: Vec<ActiveCall>| -> Vec<String> {
+        calls.into_iter().map(|c| c.call_id.as_str().to_string()).collect()
+    };
+    let found = tx.find_active_call_by_external_id(None, "x-1").unwrap().unwrap();
+    assert_eq!(found.call_id.as_str(), "externalCall.a.1");
+    let app = AppId::new("app");
+    let found = tx.find_active_call_by_external_id(Some(&app), "x-1").unwrap().unwrap();
+    assert_eq!(found.call_id.as_str(), "externalCall.b.1");
+    assert!(tx.find_active_call_by_external_id(Some(&app), "x-2").unwrap().is_none());
+    assert_eq!(
+        ids(tx.find_active_calls_by_caller(None, "=112").unwrap()),
+        ["externalCall.a.1", "externalCall.c.1"]
+    );
+    let taken = ActiveCall {
+        external_call_id: Some("x-2".into()),
+        caller_key: "=113".into(),
+        ..sample_call("externalCall.e.1")
+    };
+    let refused = tx.insert_active_call(&taken).unwrap_err();
+    assert!(matches!(refused, StoreError::Constraint(_)), "{refused:?}");
+    let next = ActiveCall { external_call_id: None, ..taken };
+    tx.insert_active_call(&next).unwrap();
+    tx.commit().unwrap();
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let conn = Connection::open(&path).unwrap();
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'active_call' \
+             AND name NOT LIKE 'sqlite_autoindex%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 0);
+    let seq: i64 = conn
+        .query_row("SELECT seq FROM active_call WHERE call_id = 'externalCall.e.1'", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(seq, 8);
 }

@@ -1,0 +1,216 @@
+//! The writer keeps the live calls' lookups by `EXTERNAL_CALL_ID` and by caller in memory
+//! (schema 5). Whatever two stores on one file do, committed or rolled back, every
+//! transaction's answers are those of SQL: the same as the read connection's, which scans
+//! the table, and the same as a model of the committed calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use callreg_core::model::ActiveCall;
+use callreg_core::store::{StoreError, StoreTx};
+use callreg_core::{AppId, CallId, CallType, CrmStore, UserId};
+use callreg_store_sqlite::SqliteStore;
+use chrono::Utc;
+use proptest::prelude::*;
+
+const APPS: [Option<&str>; 2] = [None, Some("pbx")];
+const CALLERS: [&str; 3] = ["+74951234567", "+74951234568", "=112"];
+const EXTERNAL_IDS: [&str; 3] = ["x-1", "x-2", "x-3"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A new call through store `store`.
+    Insert { store: usize, app: usize, caller: usize, external: Option<usize>, commit: bool },
+    /// The `pick`-th committed call (modulo their number) deleted through store `store`.
+    Delete { store: usize, pick: usize, commit: bool },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..2usize, 0..APPS.len(), 0..CALLERS.len(), proptest::option::of(0..EXTERNAL_IDS.len()), proptest::bool::weighted(0.8))
+            .prop_map(|(store, app, caller, external, commit)| Op::Insert { store, app, caller, external, commit }),
+        2 => (0..2usize, any::<usize>(), proptest::bool::weighted(0.8))
+            .prop_map(|(store, pick, commit)| Op::Delete { store, pick, commit }),
+    ]
+}
+
+/// A committed live call of the model: its id, application, caller and external id.
+#[derive(Debug, Clone)]
+struct Live {
+    call_id: String,
+    app: usize,
+    caller: usize,
+    external: Option<usize>,
+}
+
+fn app(index: usize) -> Option<AppId> {
+    APPS[index].map(AppId::new)
+}
+
+fn call(n: usize, app_index: usize, caller: usize, external: Option<usize>) -> ActiveCall {
+    ActiveCall {
+        call_id: CallId::new(format!("externalCall.{n:032x}.1773130779")),
+        app_id: app(app_index),
+        user_id: UserId(1),
+        caller_id: CALLERS[caller].trim_start_matches('=').into(),
+        caller_key: CALLERS[caller].into(),
+        call_type: CallType::Incoming,
+        start_date: Utc::now(),
+        registered_at: Utc::now(),
+        portal_user_id: None,
+        line_id: None,
+        portal_number: "REST_APP:".into(),
+        external_call_id: external.map(|e| EXTERNAL_IDS[e].to_string()),
+        entities: vec![],
+        created_lead: None,
+    }
+}
+
+fn ids(calls: Vec<ActiveCall>) -> Vec<String> {
+    calls.into_iter().map(|c| c.call_id.as_str().to_string()).collect()
+}
+
+/// Every lookup's answer in `tx`, against the model: each caller's calls in registration
+/// order, and the call of each external id.
+fn check(tx: &mut dyn StoreTx, model: &[Live]) -> Result<(), TestCaseError> {
+    for a in 0..APPS.len() {
+        for (c, caller) in CALLERS.iter().enumerate() {
+            let expected: Vec<String> = model
+                .iter()
+                .filter(|l| l.app == a && l.caller == c)
+                .map(|l| l.call_id.clone())
+                .collect();
+            let found = ids(tx.find_active_calls_by_caller(app(a).as_ref(), caller).unwrap());
+            prop_assert_eq!(found, expected, "app {} caller {}", a, c);
+        }
+        for (e, external) in EXTERNAL_IDS.iter().enumerate() {
+            let expected = model
+                .iter()
+                .find(|l| l.app == a && l.external == Some(e))
+                .map(|l| l.call_id.clone());
+            let found = tx
+                .find_active_call_by_external_id(app(a).as_ref(), external)
+                .unwrap()
+                .map(|c| c.call_id.as_str().to_string());
+            prop_assert_eq!(found, expected, "app {} external {}", a, external);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_lookups_answer_what_sql_answers(ops in proptest::collection::vec(op(), 1..32)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.db");
+        let stores = [SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap()];
+        let mut model: Vec<Live> = Vec::new();
+        for (n, op) in ops.into_iter().enumerate() {
+            match op {
+                Op::Insert { store, app: a, caller, external, commit } => {
+                    let new = call(n, a, caller, external);
+                    let taken = external
+                        .is_some_and(|e| model.iter().any(|l| l.app == a && l.external == Some(e)));
+                    let mut tx = stores[store].begin().unwrap();
+                    match tx.insert_active_call(&new) {
+                        Err(StoreError::Constraint(_)) => prop_assert!(taken, "refused: {new:?}"),
+                        Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                        Ok(()) => {
+                            prop_assert!(!taken, "an EXTERNAL_CALL_ID in use was taken again");
+                            // The transaction reads its own write.
+                            let mut seen = model.clone();
+                            seen.push(Live { call_id: new.call_id.as_str().into(), app: a, caller, external });
+                            check(tx.as_mut(), &seen)?;
+                            if commit {
+                                tx.commit().unwrap();
+                                model = seen;
+                            }
+                        }
+                    }
+                }
+                Op::Delete { store, pick, commit } => {
+                    if model.is_empty() {
+                        continue;
+                    }
+                    let index = pick % model.len();
+                    let mut tx = stores[store].begin().unwrap();
+                    let call_id = CallId::new(model[index].call_id.clone());
+                    prop_assert!(tx.delete_active_call(&call_id).unwrap());
+                    prop_assert!(!tx.delete_active_call(&call_id).unwrap());
+                    let mut seen = model.clone();
+                    seen.remove(index);
+                    check(tx.as_mut(), &seen)?;
+                    if commit {
+                        tx.commit().unwrap();
+                        model = seen;
+                    }
+                }
+            }
+            // Both writers, and the read connection's SQL, see the committed calls.
+            for store in &stores {
+                check(store.begin().unwrap().as_mut(), &model)?;
+                let mut outcome = Ok(());
+                store
+                    .read_only(&mut |tx| {
+                        outcome = check(tx, &model);
+                        Ok(())
+                    })
+                    .unwrap();
+                outcome?;
+            }
+        }
+    }
+}
+
+/// A caller's next call takes the `seq` after its latest live call, whichever store
+/// registered that one.
+#[test]
+fn seq_follows_the_latest_call_of_either_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seq.db");
+    let stores = [SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap()];
+    for n in 0..6 {
+        let mut tx = stores[n % 2].begin().unwrap();
+        tx.insert_active_call(&call(n, 0, 0, None)).unwrap();
+        tx.commit().unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let seqs: Vec<i64> = conn
+        .prepare("SELECT seq FROM active_call ORDER BY call_id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+}
+
+/// A transaction that writes live calls before it first reads their lookups (another store
+/// committed since its store last did), then reads them, then rolls back: what it read holds
+/// its own writes, which are gone, so the store reads the lookups again.
+#[test]
+fn lookups_read_after_a_write_are_forgotten_on_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rollback.db");
+    let (a, b) = (SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap());
+    let kept = call(1, 0, 0, Some(0));
+    let mut tx = a.begin().unwrap();
+    tx.insert_active_call(&kept).unwrap();
+    tx.commit().unwrap();
+    let mut tx = b.begin().unwrap();
+    tx.set_meta("elsewhere", "1").unwrap();
+    tx.commit().unwrap();
+    let mut tx = a.begin().unwrap();
+    assert!(tx.delete_active_call(&kept.call_id).unwrap());
+    // The insert reads the lookups, the delete already in them.
+    tx.insert_active_call(&call(2, 0, 0, Some(1))).unwrap();
+    drop(tx);
+    let mut tx = a.begin().unwrap();
+    let found = tx.find_active_call_by_external_id(None, EXTERNAL_IDS[0]).unwrap();
+    assert_eq!(found.map(|c| c.call_id), Some(kept.call_id.clone()));
+    assert!(tx.find_active_call_by_external_id(None, EXTERNAL_IDS[1]).unwrap().is_none());
+    assert_eq!(
+        ids(tx.find_active_calls_by_caller(None, CALLERS[0]).unwrap()),
+        [kept.call_id.as_str()]
+    );
+}
