@@ -17,7 +17,6 @@ use crate::store::{CrmStore, StoreError, StoreTx};
 use crate::types::{CallId, EntityRef, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The call registration engine over a store `S`. Share it between threads behind an `Arc`.
 ///
@@ -39,9 +38,6 @@ pub struct Engine<S> {
     phones: PhoneNormalizer,
     clock: Arc<dyn Clock>,
     record_fetcher: Option<Arc<dyn RecordFetcher>>,
-    /// While the engine is built: commands run as usual but their transactions are rolled
-    /// back instead of committed (see [`Engine::warm_up`]).
-    rehearsal: AtomicBool,
 }
 
 /// Meta key: when an engine last started on this store (written by its warm-up).
@@ -84,14 +80,7 @@ impl<S: CrmStore> Engine<S> {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CallregError> {
         let phones = PhoneNormalizer::new(config.default_region);
-        let engine = Engine {
-            store,
-            config,
-            phones,
-            clock,
-            record_fetcher: None,
-            rehearsal: AtomicBool::new(false),
-        };
+        let engine = Engine { store, config, phones, clock, record_fetcher: None };
         // The store's warm-up first: it is where damage to the data is found, before
         // anything is written.
         engine.store.warm_up()?;
@@ -102,25 +91,44 @@ impl<S: CrmStore> Engine<S> {
 
     /// Runs once, now, what the first registration would otherwise be the first to run, so
     /// that the first call costs what the next ones do. After the store has loaded what it
-    /// caches ([`CrmStore::warm_up`], run first by [`Engine::new`]), in order: a lookup; a whole registration (an unknown number, a
-    /// lead created) whose transaction is rolled back, not committed, so nothing is stored;
-    /// and one small committed write, the time this engine started (meta key
-    /// `engine.started`), so that the first command is not the first commit either. The
-    /// parser's metadata is already loaded by the normalizer; this covers the rest (code
-    /// paths, the store's statements and pages, the allocator's first pools), and leaves
-    /// the registration's own work the last thing the processor ran. Failures are ignored:
-    /// the commands report their own.
+    /// caches ([`CrmStore::warm_up`], run first by [`Engine::new`]), in order: a lookup; the
+    /// [rehearsal](Self::rehearse) of registrations, whose transaction is rolled back, not
+    /// committed, so nothing is stored; and one small committed write, the time this engine
+    /// started (meta key `engine.started`), so that the first command is not the first commit
+    /// either. The parser's metadata is already loaded by the normalizer; this covers the
+    /// rest (code paths, the store's statements and pages, the allocator's first pools), and
+    /// leaves the registration's own work the last thing the processor ran. Failures are
+    /// ignored: the commands report their own.
     fn warm_up(&self) {
-        let sample = "+7 495 000-00-00";
-        let _ = self.find_owners_of_number(sample, None);
-        self.rehearsal.store(true, Ordering::SeqCst);
-        let rehearsal = RegisterRequest::incoming(1, sample)
-            .crm_create(true)
-            .external_call_id("callreg-engine-warm-up");
-        let _ = self.register(&Auth::webhook(1), &rehearsal);
-        self.rehearsal.store(false, Ordering::SeqCst);
+        const UNKNOWN: &str = "+7 495 000-00-00";
+        let _ = self.find_owners_of_number(UNKNOWN, None);
+        let _ = self.rehearse(UNKNOWN, "+7 495 000-00-01");
         let started = self.clock.now().to_rfc3339();
         let _ = self.in_transaction(|tx| Ok(tx.set_meta(STARTED_KEY, &started)?));
+    }
+
+    /// Registers, in one transaction that is dropped uncommitted (rolled back), a call from
+    /// each kind of caller the first real call may come from: `unknown`, whom nobody owns (a
+    /// lead is created); `unknown` again, now the owner of that lead; and `known`, the number
+    /// of a contact with a deal, both stored first in the same transaction.
+    fn rehearse(&self, unknown: &str, known: &str) -> Result<(), CallregError> {
+        let auth = Auth::webhook(1);
+        let now = self.clock.now();
+        let call = |number: &str, n: u32| {
+            RegisterRequest::incoming(1, number)
+                .crm_create(true)
+                .external_call_id(format!("callreg-engine-warm-up-{n}"))
+        };
+        let mut tx = self.store.begin()?;
+        let tx = tx.as_mut();
+        self.register_in(tx, &auth, &call(unknown, 1), now)?;
+        self.register_in(tx, &auth, &call(unknown, 2), now)?;
+        let contact = NewContact { phones: vec![PhoneInput::work(known)], ..NewContact::default() };
+        let contact_id = tx.insert_contact(&self.contact_record(&contact, now))?;
+        let deal = NewDeal { contact_id: Some(contact_id), ..NewDeal::default() };
+        tx.insert_deal(&self.deal_record(&deal, now))?;
+        self.register_in(tx, &auth, &call(known, 3), now)?;
+        Ok(())
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.
@@ -162,9 +170,6 @@ impl<S: CrmStore> Engine<S> {
     ) -> Result<T, CallregError> {
         let mut tx = self.store.begin()?;
         let value = command(tx.as_mut())?;
-        if self.rehearsal.load(Ordering::Relaxed) {
-            return Ok(value); // dropped uncommitted: rolled back
-        }
         tx.commit()?;
         Ok(value)
     }
@@ -239,8 +244,13 @@ impl<S: CrmStore> Engine<S> {
 
     /// Adds a contact; its phones are normalized and indexed. Returns the new id.
     pub fn add_contact(&self, contact: &NewContact) -> Result<u64, CallregError> {
-        let now = self.clock.now();
-        let record = Contact {
+        let record = self.contact_record(contact, self.clock.now());
+        self.in_transaction(|tx| Ok(tx.insert_contact(&record)?))
+    }
+
+    /// The stored form of a new contact, its phones normalized.
+    fn contact_record(&self, contact: &NewContact, now: chrono::DateTime<chrono::Utc>) -> Contact {
+        Contact {
             id: 0,
             name: contact.name.clone(),
             last_name: contact.last_name.clone(),
@@ -249,8 +259,7 @@ impl<S: CrmStore> Engine<S> {
             phones: self.phones_with_keys(&contact.phones),
             created: now,
             modified: now,
-        };
-        self.in_transaction(|tx| Ok(tx.insert_contact(&record)?))
+        }
     }
 
     /// Adds a company; returns the new id.
@@ -287,8 +296,13 @@ impl<S: CrmStore> Engine<S> {
 
     /// Adds a deal (stage `NEW` unless given); returns the new id.
     pub fn add_deal(&self, deal: &NewDeal) -> Result<u64, CallregError> {
-        let now = self.clock.now();
-        let record = Deal {
+        let record = self.deal_record(deal, self.clock.now());
+        self.in_transaction(|tx| Ok(tx.insert_deal(&record)?))
+    }
+
+    /// The stored form of a new deal.
+    fn deal_record(&self, deal: &NewDeal, now: chrono::DateTime<chrono::Utc>) -> Deal {
+        Deal {
             id: 0,
             title: deal.title.clone(),
             contact_id: deal.contact_id,
@@ -297,8 +311,7 @@ impl<S: CrmStore> Engine<S> {
             assigned_by: deal.assigned_by.unwrap_or(UserId(1)),
             created: now,
             modified: now,
-        };
-        self.in_transaction(|tx| Ok(tx.insert_deal(&record)?))
+        }
     }
 
     /// Adds a CRM source (or renames an existing one).

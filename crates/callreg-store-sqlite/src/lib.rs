@@ -327,7 +327,8 @@ fn quick_check(conn: &Connection) -> StoreResult<()> {
 /// for the commands to report).
 fn prepare_all(conn: &Connection) {
     let sizes = 2..=statements::MAX_EVENTS_AT_ONCE;
-    for statement in statements::ALL.iter().copied().chain(sizes.map(statements::insert_events)) {
+    let fixed = statements::ALL.iter().chain(statements::APPEND_POINTS).copied();
+    for statement in fixed.chain(sizes.map(statements::insert_events)) {
         let _ = conn.prepare_cached(statement);
     }
 }

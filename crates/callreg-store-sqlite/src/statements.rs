@@ -390,6 +390,25 @@ pub(crate) const ALL: &[&str] = &[
     RAISE_EVENT_HIGH_WATER,
 ];
 
+/// Where the next rows of the tables that commands append to go: the id counters, and each
+/// table's last page (its largest key, found by one descent of its B-tree). Read back after a
+/// rolled-back write transaction, whose written pages SQLite has dropped from its cache.
+pub(crate) const APPEND_POINTS: &[&str] = &[
+    "SELECT seq FROM sqlite_sequence",
+    "SELECT max(id) FROM lead",
+    "SELECT max(id) FROM contact",
+    "SELECT max(id) FROM company",
+    "SELECT max(id) FROM deal",
+    "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 1",
+    "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 2",
+    "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 3",
+    "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 4",
+    "SELECT max(call_id) FROM active_call",
+    "SELECT max(id) FROM event",
+    "SELECT max(id) FROM call_record",
+    "SELECT max(id) FROM activity",
+];
+
 /// Every statement that looks a record up by a key: each must be answered from an index
 /// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor is [`PENDING_EVENTS`],

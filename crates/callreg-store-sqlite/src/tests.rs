@@ -229,11 +229,11 @@ fn every_statement_is_prepared_when_warming_up() {
         assert!(listed.contains(&format!("    {name},")), "{name} is missing from ALL");
     }
     assert_eq!(declared.len(), statements::ALL.len());
-    let extra = statements::MAX_EVENTS_AT_ONCE + 4;
+    let extra = statements::MAX_EVENTS_AT_ONCE + statements::APPEND_POINTS.len() + 4;
     assert!(statements::ALL.len() + extra <= statements::CACHE_CAPACITY);
     let store = SqliteStore::open_temporary().unwrap();
     store.with_connection(|conn| {
-        for statement in statements::ALL {
+        for statement in statements::ALL.iter().chain(statements::APPEND_POINTS) {
             conn.prepare(statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
         }
     });
@@ -286,4 +286,17 @@ fn a_transaction_sqlite_rolled_back_forgets_the_next_event_id() {
         conn.pragma_update(None, "max_page_count", 1_000_000).unwrap();
     });
     assert_eq!(push(2).unwrap(), vec![3, 4], "ids 3.. were never committed");
+}
+
+/// The append points are each one descent of a B-tree (the id counters' table is one page).
+#[test]
+fn append_points_are_read_without_scans() {
+    let store = SqliteStore::open_temporary().unwrap();
+    store.with_connection(|conn| {
+        for statement in statements::APPEND_POINTS.iter().filter(|s| !s.contains("sqlite_sequence"))
+        {
+            let plan = query_plan(conn, statement);
+            assert!(plan.iter().all(|step| !step.starts_with("SCAN")), "{statement}: {plan:?}");
+        }
+    });
 }

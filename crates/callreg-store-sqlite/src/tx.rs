@@ -42,6 +42,8 @@ pub(crate) struct SqliteTx<'a> {
     live: LiveUndo,
     /// `COMMIT` succeeded.
     committed: bool,
+    /// The connection's count of rows changed when the transaction began.
+    changes_at_begin: u64,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
@@ -57,6 +59,9 @@ impl Drop for SqliteTx<'_> {
         // transaction open and rolls it back before starting.
         if !self.session.conn.is_autocommit() {
             let _ = run(&self.session.conn, "ROLLBACK");
+            if self.session.conn.total_changes() != self.changes_at_begin {
+                reread_append_points(&self.session.conn);
+            }
         }
         // Not committed, whether rolled back here or by SQLite itself (a full disk, an I/O
         // error): the ids its events took are free again, and the next event reads its own.
@@ -67,6 +72,19 @@ impl Drop for SqliteTx<'_> {
             && let Some(cache) = self.session.cache.as_mut()
         {
             std::mem::take(&mut self.live).undo(&mut cache.live);
+        }
+    }
+}
+
+/// After a write transaction rolled back: SQLite has dropped from its page cache every page
+/// the transaction wrote, and the next write would read them again from the file. Most are
+/// where the next rows go (the last page of a table, the counter of its ids), and the
+/// rolled-back rows went there too: reading those back keeps them cached. Failures are
+/// ignored (the next command reads what it needs anyway).
+fn reread_append_points(conn: &Connection) {
+    for statement in sql::APPEND_POINTS {
+        if let Ok(mut select) = conn.prepare_cached(statement) {
+            let _ = select.query_row([], |_| Ok(()));
         }
     }
 }
@@ -88,12 +106,14 @@ fn position(index: usize) -> Result<i64> {
 impl<'a> SqliteTx<'a> {
     /// Wraps a connection on which `BEGIN IMMEDIATE` has just succeeded.
     pub(crate) fn new(session: MutexGuard<'a, Session>) -> Self {
+        let changes_at_begin = session.conn.total_changes();
         SqliteTx {
             session,
             bypass_cache: false,
             event_ids_changed: false,
             live: LiveUndo::default(),
             committed: false,
+            changes_at_begin,
         }
     }
 

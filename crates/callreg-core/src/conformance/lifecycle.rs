@@ -37,6 +37,7 @@ macro_rules! __conformance_lifecycle_cases {
             external_lines_are_managed_per_application,
             offline_events_are_taken_and_cleared,
             event_ids_are_never_reused,
+            building_an_engine_leaves_no_trace,
         ]);
     };
 }
@@ -668,6 +669,29 @@ pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
     tx.commit().expect("committed");
     assert!(again[0] > ids[2] && again[1] == again[0] + 1, "{again:?} after {ids:?}");
     let _ = a;
+}
+
+/// Building an engine rehearses registrations (a lead created, a contact with a deal, three
+/// calls, their events) in a transaction it rolls back: none of it is stored, and the first
+/// records and events of the new portal get the first ids.
+pub fn building_an_engine_leaves_no_trace<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let engine = &portal.engine;
+    for kind in [EntityType::Lead, EntityType::Contact, EntityType::Company, EntityType::Deal] {
+        assert!(engine.entity_ids(kind).expect("readable").is_empty(), "{kind:?}");
+    }
+    assert!(engine.active_calls().expect("readable").is_empty());
+    assert!(engine.call_records().expect("readable").is_empty());
+    assert!(portal.events().is_empty());
+    assert!(engine.entities_with_number("+7 495 000-00-00").expect("readable").is_empty());
+    assert!(engine.entities_with_number("+7 495 000-00-01").expect("readable").is_empty());
+    let call = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-00").crm_create(true));
+    assert_eq!(call.created_lead, Some(1));
+    assert_eq!(portal.events().first().map(|e| e.id), Some(1));
+    let contact = engine
+        .add_contact(&crate::engine::NewContact::default())
+        .expect("contact added");
+    assert_eq!(contact, 1);
 }
 
 /// event.offline.get semantics: `clear` removes; otherwise events stay claimed by a process
