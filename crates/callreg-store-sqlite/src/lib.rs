@@ -43,7 +43,8 @@
 //! in a deferred transaction: a snapshot of the last commit that never waits for a writer.
 //!
 //! Share one store (or the engine over it) between the threads of a process: a second store
-//! on the same file works, but contends on the file lock instead of the cheaper mutex.
+//! on the same file works, but contends on the file lock instead of the cheaper mutex, and
+//! after each commit of the other, a store reads its maps of the live calls again (below).
 //!
 //! # What the store keeps in memory
 //!
@@ -58,8 +59,12 @@
 //!   the live calls when a transaction first needs them and again after another connection
 //!   has committed (the same data-version check), kept up to date by the store's own inserts
 //!   and deletes, and forgotten by a transaction that changed them and did not commit. The
-//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them. The read
-//!   connection has no such maps: its lookups of live calls scan them.
+//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them. Reading them
+//!   costs about 0.7 µs per live call. The read connection has no such maps: its lookups of
+//!   live calls scan them.
+//! * After a write transaction rolls back, SQLite has dropped from its page cache every page
+//!   the transaction wrote; the store reads back the tables' last pages and id counters,
+//!   where the next rows go, so that the next command does not read them from the file.
 //! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
 //!   [`CHECKPOINT_FRAMES`], [`WRITER_CHECKPOINT_FRAMES`] and [`MAX_LOG_FRAMES`]); dropping the

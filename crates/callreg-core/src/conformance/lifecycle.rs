@@ -685,12 +685,11 @@ pub fn building_an_engine_leaves_no_trace<S: CrmStore>(store: S) {
     assert!(portal.events().is_empty());
     assert!(engine.entities_with_number("+7 495 000-00-00").expect("readable").is_empty());
     assert!(engine.entities_with_number("+7 495 000-00-01").expect("readable").is_empty());
-    let call = portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-00").crm_create(true));
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-00").crm_create(true));
     assert_eq!(call.created_lead, Some(1));
     assert_eq!(portal.events().first().map(|e| e.id), Some(1));
-    let contact = engine
-        .add_contact(&crate::engine::NewContact::default())
-        .expect("contact added");
+    let contact = engine.add_contact(&crate::engine::NewContact::default()).expect("contact added");
     assert_eq!(contact, 1);
 }
 
