@@ -108,27 +108,34 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// Registers, in one transaction that is dropped uncommitted (rolled back), a call from
-    /// each kind of caller the first real call may come from: `unknown`, whom nobody owns (a
-    /// lead is created); `unknown` again, now the owner of that lead; and `known`, the number
-    /// of a contact with a deal, both stored first in the same transaction.
+    /// each kind of caller the first real call may come from: `unknown`, whom nobody owns
+    /// (what auto-creation makes is created: a lead, or a contact and a deal in simple CRM
+    /// mode); `unknown` again, now the owner of what was created; and `known`, the number of
+    /// a contact with a deal, both stored first in the same transaction. The calls are the
+    /// portal's first active employee's (user 1 on a new portal), without the permission
+    /// check: nobody is acting.
     fn rehearse(&self, unknown: &str, known: &str) -> Result<(), CallregError> {
-        let auth = Auth::webhook(1);
         let now = self.clock.now();
-        let call = |number: &str, n: u32| {
-            RegisterRequest::incoming(1, number)
-                .crm_create(true)
-                .external_call_id(format!("callreg-engine-warm-up-{n}"))
-        };
         let mut tx = self.store.begin()?;
         let tx = tx.as_mut();
-        self.register_in(tx, &auth, &call(unknown, 1), now)?;
-        self.register_in(tx, &auth, &call(unknown, 2), now)?;
+        let Some(user) = tx.list_users()?.into_iter().find(|user| user.active) else {
+            return Ok(());
+        };
+        let auth = Auth::webhook(user.id.0);
+        let user_id = i64::try_from(user.id.0).unwrap_or(i64::MAX);
+        let call = |tx: &mut dyn StoreTx, number: &str, n: u32| {
+            let request = RegisterRequest::incoming(user_id, number)
+                .crm_create(true)
+                .external_call_id(format!("callreg-engine-warm-up-{n}"));
+            self.register_permitted(tx, &auth, &request, now).map(drop)
+        };
+        call(tx, unknown, 1)?;
+        call(tx, unknown, 2)?;
         let contact = NewContact { phones: vec![PhoneInput::work(known)], ..NewContact::default() };
         let contact_id = tx.insert_contact(&self.contact_record(&contact, now))?;
         let deal = NewDeal { contact_id: Some(contact_id), ..NewDeal::default() };
         tx.insert_deal(&self.deal_record(&deal, now))?;
-        self.register_in(tx, &auth, &call(known, 3), now)?;
-        Ok(())
+        call(tx, known, 3)
     }
 
     /// Lets `attachRecord` download records given by URL with `fetcher`.

@@ -180,18 +180,21 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::WrongAuthType);
         }
         let now = self.now();
-        self.in_transaction(|tx| self.register_in(tx, auth, request, now))
+        self.in_transaction(|tx| {
+            self.check_permission(tx, auth)?;
+            self.register_permitted(tx, auth, request, now)
+        })
     }
 
-    /// [`register`](Self::register)'s work after the auth type, in the open transaction `tx`.
-    pub(crate) fn register_in(
+    /// [`register`](Self::register)'s work after the auth type and the acting user's
+    /// permission, in the open transaction `tx`.
+    pub(crate) fn register_permitted(
         &self,
         tx: &mut dyn StoreTx,
         auth: &Auth,
         request: &RegisterRequest,
         now: DateTime<Utc>,
     ) -> Result<RegisterOutcome, CallregError> {
-        self.check_permission(tx, auth)?;
         let valid = self.validate_registration(tx, request, now)?;
         self.register_valid(tx, auth, request, valid, now)
     }

@@ -86,7 +86,10 @@ pub trait CrmStore: Send + Sync {
 
     /// Loads what the adapter keeps in memory to answer commands fast, so that the first
     /// command after opening costs what later ones do. Called by [`Engine::new`] first thing
-    /// in its warm-up, before it rehearses a registration. An adapter that checks the data
+    /// in its warm-up, before it rehearses registrations: in one transaction that it drops
+    /// uncommitted, the engine stores a lead, a contact, a deal, three live calls and their
+    /// events, all of which the rollback must take back (ids included: the portal's first
+    /// records still get id 1). An adapter that checks the data
     /// on the way returns [`StoreError::Corrupt`] for damage it finds, and `Engine::new`
     /// fails with it; other failures are the adapter's to ignore (the commands report their
     /// own). The default does nothing.

@@ -5,9 +5,12 @@
 //! The cache is only ever used inside a transaction, and checked at its start: SQLite's
 //! `PRAGMA data_version` changes when any other connection (another store on the file,
 //! another process) has committed since, and the cache is then emptied. The store's own
-//! writes to these tables empty it too, and a transaction that wrote them neither reads nor
-//! fills the cache until it ends (a rollback could otherwise leave data behind that was never
-//! committed). So a cached answer is always the one SQL would give in that transaction.
+//! writes to users and exclusions empty those maps too, and a transaction that wrote them
+//! neither reads nor fills them until it ends (a rollback could otherwise leave data behind
+//! that was never committed). The live calls' lookups are kept otherwise: a transaction
+//! updates them with its own writes and takes those back unless it commits (see
+//! [`crate::live`]). So a cached answer is always the one SQL would give in that
+//! transaction.
 
 use crate::live::LiveCalls;
 use callreg_core::model::User;

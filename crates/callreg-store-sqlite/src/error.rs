@@ -32,6 +32,10 @@ pub(crate) enum SqliteError {
     /// Creating the temporary directory of a temporary store failed.
     #[error("cannot create a temporary directory: {0}")]
     TempDir(#[source] std::io::Error),
+    /// SQLite rolled the transaction back itself after an earlier failure; nothing more can
+    /// run in it.
+    #[error("the transaction was rolled back after an earlier failure")]
+    TransactionEnded,
     /// A write would break a uniqueness rule that the adapter checks itself (not SQL).
     #[error("{0}")]
     Duplicate(String),
@@ -73,6 +77,7 @@ impl From<SqliteError> for StoreError {
             // A row that does not decode was damaged after it was written.
             SqliteError::Decode { .. } => StoreError::Corrupt,
             SqliteError::Duplicate(_) => StoreError::Constraint,
+            SqliteError::TransactionEnded => StoreError::Other,
             SqliteError::Json(_) | SqliteError::OutOfRange { .. } => StoreError::Other,
             SqliteError::TempDir(_) | SqliteError::Thread(_) => StoreError::Io,
         };

@@ -57,14 +57,17 @@
 //!   dedup of every registration asks, in memory instead of SQL indexes (schema 5): an index
 //!   would be one more page written by every registration and every finish. They are read from
 //!   the live calls when a transaction first needs them and again after another connection
-//!   has committed (the same data-version check), kept up to date by the store's own inserts
-//!   and deletes, and forgotten by a transaction that changed them and did not commit. The
-//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them. Reading them
-//!   costs about 0.7 µs per live call. The read connection has no such maps: its lookups of
-//!   live calls scan them.
+//!   has committed (the same data-version check), and kept up to date by the store's own
+//!   inserts and deletes; a transaction that does not commit takes its changes back (or,
+//!   when SQLite ended it or its `COMMIT` failed, makes the store read them again). The
+//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them, so every
+//!   process writing the file must run a build with schema 5. Reading them costs about
+//!   0.7 µs per live call. The read connection has no such maps: its lookups of live calls
+//!   (inspection; the engine's registration and finish run on the writer) scan them.
 //! * After a write transaction rolls back, SQLite has dropped from its page cache every page
-//!   the transaction wrote; the store reads back the tables' last pages and id counters,
-//!   where the next rows go, so that the next command does not read them from the file.
+//!   the transaction wrote; the store reads back the id counters and the last pages of the
+//!   tables whose new rows go at the end (records, events, statistics), so that the next
+//!   command does not read them from the file.
 //! * Its page cache is [`WRITER_PAGE_CACHE_KIB`]; the read connection's, [`PAGE_CACHE_KIB`].
 //! * A thread with its own connection checkpoints the write-ahead log in the background (see
 //!   [`CHECKPOINT_FRAMES`], [`WRITER_CHECKPOINT_FRAMES`] and [`MAX_LOG_FRAMES`]); dropping the
@@ -80,7 +83,8 @@
 //! transaction, when a store is opened; the version is kept in `PRAGMA user_version`. A
 //! database written by a newer build is refused with [`StoreError::NewerSchema`] and left
 //! untouched. Every table is `STRICT`, foreign keys are enforced, and every lookup of the
-//! engine is an index probe.
+//! engine is an index probe or, for the live calls by `EXTERNAL_CALL_ID` and by caller, a
+//! probe of the write connection's maps.
 
 mod cache;
 mod checkpoint;

@@ -4,8 +4,9 @@
 //! (`seq`), for the dedup window and the next `seq`.
 //!
 //! An SQL index is one more B-tree page written, and logged, by every registration and every
-//! finish; these maps cost a hash probe. They hold a few words per live call, and the live
-//! calls of a CRM are the calls in progress, so they stay small.
+//! finish; these maps cost a hash probe. They hold a few words per live call: as many as
+//! there are calls in progress, plus those a PBX never finished (which stay live, as in
+//! Bitrix24, until finished).
 //!
 //! The maps are always what SQL would answer in the transaction that uses them:
 //! - they are read from `active_call` the first time a transaction needs them;
@@ -13,9 +14,10 @@
 //!   when `PRAGMA data_version` says that another connection (another store on the file,
 //!   another process) has committed since;
 //! - the store's own inserts and deletes change them right after their statement succeeds;
-//! - a transaction that does not commit (rolled back, or its `COMMIT` failed) undoes its
-//!   changes in them, or makes the session forget them when they were read after its first
-//!   change (they then hold changes that are gone from the database).
+//! - a transaction that does not commit undoes its changes in them, or makes the session
+//!   forget them when they were read after its first change (they then hold changes that
+//!   are gone from the database), when SQLite ended the transaction itself, or when its
+//!   `COMMIT` failed (which leaves uncertain what the database holds).
 
 use crate::error::Result;
 use rusqlite::Connection;
@@ -60,10 +62,6 @@ impl LiveCalls {
                 external_call_id: row.get(4)?,
             });
         }
-        // Rows came in `CALL_ID` order: each caller's calls go by `seq`.
-        for calls in live.by_caller.values_mut().flat_map(HashMap::values_mut) {
-            calls.sort_unstable();
-        }
         Ok(live)
     }
 
@@ -96,7 +94,8 @@ impl LiveCalls {
         }
         let calls =
             self.by_caller.entry(call.app_key).or_default().entry(call.caller_key).or_default();
-        // A new call's `seq` is its caller's highest, so it goes last.
+        // Kept in `seq` order (a new call's `seq` is its caller's highest, so it goes last;
+        // calls read from the table come in `CALL_ID` order).
         let at = calls.partition_point(|(seq, _)| *seq <= call.seq);
         calls.insert(at, (call.seq, call.call_id));
     }

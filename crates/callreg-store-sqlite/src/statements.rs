@@ -390,9 +390,12 @@ pub(crate) const ALL: &[&str] = &[
     RAISE_EVENT_HIGH_WATER,
 ];
 
-/// Where the next rows of the tables that commands append to go: the id counters, and each
-/// table's last page (its largest key, found by one descent of its B-tree). Read back after a
-/// rolled-back write transaction, whose written pages SQLite has dropped from its cache.
+/// Where the next rows go in the tables whose new rows go at the end: the id counters, and
+/// each table's last page (its largest key, found by one descent of its B-tree); phones go
+/// with their record, at the end of the record type's range. Read back after a rolled-back
+/// write transaction, whose written pages SQLite has dropped from its cache. (A live call
+/// goes wherever its random `CALL_ID` sorts, and index entries wherever their key does:
+/// those pages cannot be told in advance.)
 pub(crate) const APPEND_POINTS: &[&str] = &[
     "SELECT seq FROM sqlite_sequence",
     "SELECT max(id) FROM lead",
@@ -400,10 +403,8 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
     "SELECT max(id) FROM company",
     "SELECT max(id) FROM deal",
     "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 1",
-    "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 2",
     "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 3",
     "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 4",
-    "SELECT max(call_id) FROM active_call",
     "SELECT max(id) FROM event",
     "SELECT max(id) FROM call_record",
     "SELECT max(id) FROM activity",

@@ -288,6 +288,70 @@ fn a_transaction_sqlite_rolled_back_forgets_the_next_event_id() {
     assert_eq!(push(2).unwrap(), vec![3, 4], "ids 3.. were never committed");
 }
 
+/// After SQLite has rolled a transaction back on its own, the transaction refuses further
+/// statements (each would be committed alone), and the live-call maps, which held the
+/// rolled-back call, are read again: an `EXTERNAL_CALL_ID` is stored once, not twice.
+#[test]
+fn a_transaction_sqlite_rolled_back_runs_nothing_more_and_forgets_its_live_calls() {
+    use callreg_core::model::ActiveCall;
+    use callreg_core::store::StoreError;
+    use callreg_core::types::{CallId, CallType};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("full.db")).unwrap();
+    let call = |id: &str| ActiveCall {
+        call_id: CallId::new(id),
+        app_id: None,
+        user_id: UserId(1),
+        caller_id: "112".into(),
+        caller_key: "=112".into(),
+        call_type: CallType::Incoming,
+        start_date: Utc::now(),
+        registered_at: Utc::now(),
+        portal_user_id: None,
+        line_id: None,
+        portal_number: "REST_APP:".into(),
+        external_call_id: Some("x".into()),
+        entities: vec![],
+        created_lead: None,
+    };
+    store.with_connection(|conn| {
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0)).unwrap();
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    });
+    {
+        let mut tx = store.begin().unwrap();
+        tx.insert_active_call(&call("externalCall.a.1")).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let lead = Lead {
+            id: 0,
+            title: "x".repeat(50_000),
+            name: String::new(),
+            status_id: "NEW".into(),
+            source_id: "CALL".into(),
+            source_description: String::new(),
+            assigned_by: UserId(1),
+            phones: Vec::new(),
+            created: at,
+            modified: at,
+        };
+        assert!(tx.insert_lead(&lead).is_err(), "the file could not grow");
+        // The call is gone with the transaction; a caller that carries on is stopped.
+        let refused = tx.insert_active_call(&call("externalCall.b.1")).unwrap_err();
+        assert!(matches!(refused, StoreError::Other(_)), "{refused:?}");
+        assert!(tx.commit().is_err());
+    }
+    store.with_connection(|conn| {
+        conn.pragma_update(None, "max_page_count", 1_000_000).unwrap();
+    });
+    let mut tx = store.begin().unwrap();
+    assert!(tx.find_active_call_by_external_id(None, "x").unwrap().is_none());
+    tx.insert_active_call(&call("externalCall.c.1")).unwrap();
+    let again = tx.insert_active_call(&call("externalCall.d.1")).unwrap_err();
+    assert!(matches!(again, StoreError::Constraint(_)), "{again:?}");
+    tx.commit().unwrap();
+    assert_eq!(store.begin().unwrap().list_active_calls().unwrap().len(), 1);
+}
+
 /// The append points are each one descent of a B-tree (the id counters' table is one page).
 #[test]
 fn append_points_are_read_without_scans() {

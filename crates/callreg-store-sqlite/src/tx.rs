@@ -42,6 +42,8 @@ pub(crate) struct SqliteTx<'a> {
     live: LiveUndo,
     /// `COMMIT` succeeded.
     committed: bool,
+    /// `COMMIT` was run (whether or not it succeeded).
+    commit_attempted: bool,
     /// The connection's count of rows changed when the transaction began.
     changes_at_begin: u64,
 }
@@ -54,6 +56,8 @@ impl std::fmt::Debug for SqliteTx<'_> {
 
 impl Drop for SqliteTx<'_> {
     fn drop(&mut self) {
+        // SQLite ends a transaction itself on some failures (a full disk, an I/O error).
+        let ended_by_sqlite = !self.committed && self.session.conn.is_autocommit();
         // An uncommitted transaction, or one whose COMMIT failed, is still open. Nothing can
         // be reported from here; should the ROLLBACK itself fail, the next `begin` finds the
         // transaction open and rolls it back before starting.
@@ -71,16 +75,23 @@ impl Drop for SqliteTx<'_> {
         if !self.committed
             && let Some(cache) = self.session.cache.as_mut()
         {
-            std::mem::take(&mut self.live).undo(&mut cache.live);
+            let changes = std::mem::take(&mut self.live);
+            if changes.changed && (ended_by_sqlite || self.commit_attempted) {
+                // What the database holds is not certain to be what the maps were before
+                // (a failed COMMIT may have committed): they are read again when needed.
+                cache.live = None;
+            } else {
+                changes.undo(&mut cache.live);
+            }
         }
     }
 }
 
 /// After a write transaction rolled back: SQLite has dropped from its page cache every page
-/// the transaction wrote, and the next write would read them again from the file. Most are
-/// where the next rows go (the last page of a table, the counter of its ids), and the
-/// rolled-back rows went there too: reading those back keeps them cached. Failures are
-/// ignored (the next command reads what it needs anyway).
+/// the transaction wrote, and the next write would read them again from the file. Many are
+/// where the next rows go ([`sql::APPEND_POINTS`]: the last page of a table, the counter of
+/// its ids), where the rolled-back rows went too: reading those back keeps them cached.
+/// Failures are ignored (the next command reads what it needs anyway).
 fn reread_append_points(conn: &Connection) {
     for statement in sql::APPEND_POINTS {
         if let Ok(mut select) = conn.prepare_cached(statement) {
@@ -113,6 +124,7 @@ impl<'a> SqliteTx<'a> {
             event_ids_changed: false,
             live: LiveUndo::default(),
             committed: false,
+            commit_attempted: false,
             changes_at_begin,
         }
     }
@@ -158,9 +170,19 @@ impl<'a> SqliteTx<'a> {
         }
     }
 
+    /// A statement of this transaction, from the statement cache. Refused once SQLite has
+    /// ended the transaction itself (it rolls back the whole transaction on some failures: a
+    /// full disk, an I/O error): a statement run then would be committed on its own.
+    fn statement(&self, statement: &str) -> Result<rusqlite::CachedStatement<'_>> {
+        if self.session.conn.is_autocommit() {
+            return Err(SqliteError::TransactionEnded);
+        }
+        Ok(self.session.conn.prepare_cached(statement)?)
+    }
+
     /// Runs a write; returns how many rows it changed.
     fn execute(&self, statement: &str, params: impl Params) -> Result<usize> {
-        Ok(self.session.conn.prepare_cached(statement)?.execute(params)?)
+        Ok(self.statement(statement)?.execute(params)?)
     }
 
     /// Runs an insert; returns the new row's id.
@@ -176,7 +198,7 @@ impl<'a> SqliteTx<'a> {
         params: impl Params,
         read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Option<T>> {
-        Ok(self.session.conn.prepare_cached(statement)?.query_row(params, read).optional()?)
+        Ok(self.statement(statement)?.query_row(params, read).optional()?)
     }
 
     /// Every row of a query.
@@ -186,7 +208,7 @@ impl<'a> SqliteTx<'a> {
         params: impl Params,
         read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let mut select = self.session.conn.prepare_cached(statement)?;
+        let mut select = self.statement(statement)?;
         let rows = select.query_map(params, read)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -863,6 +885,7 @@ impl<'a> SqliteTx<'a> {
 /// adapter's error into [`StoreError`](callreg_core::store::StoreError).
 impl StoreTx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        self.commit_attempted = true;
         run(&self.session.conn, "COMMIT").map_err(SqliteError::from)?;
         self.committed = true;
         Ok(())

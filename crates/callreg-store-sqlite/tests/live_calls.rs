@@ -16,19 +16,39 @@ const CALLERS: [&str; 3] = ["+74951234567", "+74951234568", "=112"];
 const EXTERNAL_IDS: [&str; 3] = ["x-1", "x-2", "x-3"];
 
 #[derive(Debug, Clone)]
+enum Step {
+    /// A new call.
+    Insert { app: usize, caller: usize, external: Option<usize> },
+    /// The `pick`-th live call (modulo their number) deleted.
+    Delete { pick: usize },
+}
+
+#[derive(Debug, Clone)]
 enum Op {
-    /// A new call through store `store`.
-    Insert { store: usize, app: usize, caller: usize, external: Option<usize>, commit: bool },
-    /// The `pick`-th committed call (modulo their number) deleted through store `store`.
-    Delete { store: usize, pick: usize, commit: bool },
+    /// A transaction of store `store`: its steps, then a check of its own view (or not),
+    /// then a commit (or a rollback).
+    Transaction { store: usize, steps: Vec<Step>, check_inside: bool, commit: bool },
+    /// A write of store `store` that changes no live call (the other store's maps are
+    /// still read again after it).
+    Unrelated { store: usize },
+    /// Both lookups checked on store `store`'s writer and read connection.
+    Check { store: usize },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..APPS.len(), 0..CALLERS.len(), proptest::option::of(0..EXTERNAL_IDS.len()))
+            .prop_map(|(app, caller, external)| Step::Insert { app, caller, external }),
+        2 => any::<usize>().prop_map(|pick| Step::Delete { pick }),
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..2usize, 0..APPS.len(), 0..CALLERS.len(), proptest::option::of(0..EXTERNAL_IDS.len()), proptest::bool::weighted(0.8))
-            .prop_map(|(store, app, caller, external, commit)| Op::Insert { store, app, caller, external, commit }),
-        2 => (0..2usize, any::<usize>(), proptest::bool::weighted(0.8))
-            .prop_map(|(store, pick, commit)| Op::Delete { store, pick, commit }),
+        6 => (0..2usize, proptest::collection::vec(step(), 1..4), any::<bool>(), proptest::bool::weighted(0.7))
+            .prop_map(|(store, steps, check_inside, commit)| Op::Transaction { store, steps, check_inside, commit }),
+        1 => (0..2usize).prop_map(|store| Op::Unrelated { store }),
+        2 => (0..2usize).prop_map(|store| Op::Check { store }),
     ]
 }
 
@@ -97,7 +117,7 @@ fn check(tx: &mut dyn StoreTx, model: &[Live]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn the_lookups_answer_what_sql_answers(ops in proptest::collection::vec(op(), 1..32)) {
@@ -105,61 +125,90 @@ proptest! {
         let path = dir.path().join("live.db");
         let stores = [SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap()];
         let mut model: Vec<Live> = Vec::new();
-        for (n, op) in ops.into_iter().enumerate() {
+        let mut n = 0;
+        for op in ops {
             match op {
-                Op::Insert { store, app: a, caller, external, commit } => {
-                    let new = call(n, a, caller, external);
-                    let taken = external
-                        .is_some_and(|e| model.iter().any(|l| l.app == a && l.external == Some(e)));
+                Op::Transaction { store, steps, check_inside, commit } => {
                     let mut tx = stores[store].begin().unwrap();
-                    match tx.insert_active_call(&new) {
-                        Err(StoreError::Constraint(_)) => prop_assert!(taken, "refused: {new:?}"),
-                        Err(e) => return Err(TestCaseError::fail(e.to_string())),
-                        Ok(()) => {
-                            prop_assert!(!taken, "an EXTERNAL_CALL_ID in use was taken again");
-                            // The transaction reads its own write.
-                            let mut seen = model.clone();
-                            seen.push(Live { call_id: new.call_id.as_str().into(), app: a, caller, external });
-                            check(tx.as_mut(), &seen)?;
-                            if commit {
-                                tx.commit().unwrap();
-                                model = seen;
-                            }
-                        }
-                    }
-                }
-                Op::Delete { store, pick, commit } => {
-                    if model.is_empty() {
-                        continue;
-                    }
-                    let index = pick % model.len();
-                    let mut tx = stores[store].begin().unwrap();
-                    let call_id = CallId::new(model[index].call_id.clone());
-                    prop_assert!(tx.delete_active_call(&call_id).unwrap());
-                    prop_assert!(!tx.delete_active_call(&call_id).unwrap());
                     let mut seen = model.clone();
-                    seen.remove(index);
-                    check(tx.as_mut(), &seen)?;
+                    for step in steps {
+                        n += 1;
+                        apply(tx.as_mut(), &mut seen, step, n)?;
+                    }
+                    // The transaction reads its own writes.
+                    if check_inside {
+                        check(tx.as_mut(), &seen)?;
+                    }
                     if commit {
                         tx.commit().unwrap();
                         model = seen;
                     }
                 }
-            }
-            // Both writers, and the read connection's SQL, see the committed calls.
-            for store in &stores {
-                check(store.begin().unwrap().as_mut(), &model)?;
-                let mut outcome = Ok(());
-                store
-                    .read_only(&mut |tx| {
-                        outcome = check(tx, &model);
-                        Ok(())
-                    })
-                    .unwrap();
-                outcome?;
+                Op::Unrelated { store } => {
+                    let mut tx = stores[store].begin().unwrap();
+                    n += 1;
+                    tx.set_meta("unrelated", &n.to_string()).unwrap();
+                    tx.commit().unwrap();
+                }
+                Op::Check { store } => {
+                    check(stores[store].begin().unwrap().as_mut(), &model)?;
+                    let mut outcome = Ok(());
+                    stores[store]
+                        .read_only(&mut |tx| {
+                            outcome = check(tx, &model);
+                            Ok(())
+                        })
+                        .unwrap();
+                    outcome?;
+                }
             }
         }
+        // In the end both writers and both read connections see the committed calls.
+        for store in &stores {
+            check(store.begin().unwrap().as_mut(), &model)?;
+        }
     }
+}
+
+/// Runs one step in `tx`, against `seen` (the calls live in that transaction); `n` numbers
+/// a new call.
+fn apply(
+    tx: &mut dyn StoreTx,
+    seen: &mut Vec<Live>,
+    step: Step,
+    n: usize,
+) -> Result<(), TestCaseError> {
+    match step {
+        Step::Insert { app: a, caller, external } => {
+            let new = call(n, a, caller, external);
+            let taken =
+                external.is_some_and(|e| seen.iter().any(|l| l.app == a && l.external == Some(e)));
+            match tx.insert_active_call(&new) {
+                Err(StoreError::Constraint(_)) => prop_assert!(taken, "refused: {new:?}"),
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                Ok(()) => {
+                    prop_assert!(!taken, "an EXTERNAL_CALL_ID in use was taken again");
+                    seen.push(Live {
+                        call_id: new.call_id.as_str().into(),
+                        app: a,
+                        caller,
+                        external,
+                    });
+                }
+            }
+        }
+        Step::Delete { pick } => {
+            if seen.is_empty() {
+                return Ok(());
+            }
+            let index = pick % seen.len();
+            let call_id = CallId::new(seen[index].call_id.clone());
+            prop_assert!(tx.delete_active_call(&call_id).unwrap());
+            prop_assert!(!tx.delete_active_call(&call_id).unwrap());
+            seen.remove(index);
+        }
+    }
+    Ok(())
 }
 
 /// A caller's next call takes the `seq` after its latest live call, whichever store

@@ -173,7 +173,10 @@ fn uniqueness_violations_are_constraint_errors() {
     tx.insert_line(&Line { app_id: None, ..line.clone() }).unwrap();
 
     tx.insert_active_call(&sample_call("externalCall.a.1")).unwrap();
-    let same_id = tx.insert_active_call(&sample_call("externalCall.a.1")).unwrap_err();
+    // The same CALL_ID, with another EXTERNAL_CALL_ID: the table's key refuses it.
+    let same_id =
+        ActiveCall { external_call_id: Some("other".into()), ..sample_call("externalCall.a.1") };
+    let same_id = tx.insert_active_call(&same_id).unwrap_err();
     assert!(matches!(same_id, StoreError::Constraint(_)), "{same_id:?}");
     let same_external = tx.insert_active_call(&sample_call("externalCall.b.1")).unwrap_err();
     assert!(matches!(same_external, StoreError::Constraint(_)), "{same_external:?}");
@@ -374,9 +377,10 @@ fn version_four_databases_find_their_live_calls_without_indexes() {
              'REST_APP:', {external}, NULL, '')"
         )
     };
+    // The caller's calls in `seq` order are not in CALL_ID order.
     let rows = [
-        row("externalCall.c.1", 2, "", "=112", "NULL"),
-        row("externalCall.a.1", 1, "", "=112", "'x-1'"),
+        row("externalCall.a.1", 2, "", "=112", "NULL"),
+        row("externalCall.c.1", 1, "", "=112", "'x-1'"),
         row("externalCall.b.1", 1, "@app", "=112", "'x-1'"),
         row("externalCall.d.1", 7, "", "=113", "'x-2'"),
     ];
@@ -396,14 +400,14 @@ fn version_four_databases_find_their_live_calls_without_indexes() {
         calls.into_iter().map(|c| c.call_id.as_str().to_string()).collect()
     };
     let found = tx.find_active_call_by_external_id(None, "x-1").unwrap().unwrap();
-    assert_eq!(found.call_id.as_str(), "externalCall.a.1");
+    assert_eq!(found.call_id.as_str(), "externalCall.c.1");
     let app = AppId::new("app");
     let found = tx.find_active_call_by_external_id(Some(&app), "x-1").unwrap().unwrap();
     assert_eq!(found.call_id.as_str(), "externalCall.b.1");
     assert!(tx.find_active_call_by_external_id(Some(&app), "x-2").unwrap().is_none());
     assert_eq!(
         ids(tx.find_active_calls_by_caller(None, "=112").unwrap()),
-        ["externalCall.a.1", "externalCall.c.1"]
+        ["externalCall.c.1", "externalCall.a.1"]
     );
     let taken = ActiveCall {
         external_call_id: Some("x-2".into()),

@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[derive(Debug)]
 pub struct FailingStore<S> {
     inner: S,
+    /// Every write operation attempted, by name (`insert_lead`, `commit`, ...), in order.
+    log: std::sync::Mutex<Vec<&'static str>>,
     writes: AtomicUsize,
     fail_at: AtomicUsize,
 }
@@ -25,7 +27,12 @@ pub struct FailingStore<S> {
 impl<S: CrmStore> FailingStore<S> {
     /// A wrapper that fails nothing yet.
     pub fn new(inner: S) -> Self {
-        FailingStore { inner, writes: AtomicUsize::new(0), fail_at: AtomicUsize::new(usize::MAX) }
+        FailingStore {
+            inner,
+            log: std::sync::Mutex::default(),
+            writes: AtomicUsize::new(0),
+            fail_at: AtomicUsize::new(usize::MAX),
+        }
     }
 
     /// Makes the `n`-th write from now (1-based) fail.
@@ -37,6 +44,12 @@ impl<S: CrmStore> FailingStore<S> {
     /// Fails nothing from now on.
     pub fn heal(&self) {
         self.fail_at.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    /// Every write operation attempted so far (committed or not), by the name of its
+    /// [`StoreTx`] method, in order.
+    pub fn write_log(&self) -> Vec<&'static str> {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Whether the planned failure has happened.
@@ -53,6 +66,7 @@ impl<S: CrmStore> CrmStore for FailingStore<S> {
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
         Ok(Box::new(FailingTx {
             inner: self.inner.begin()?,
+            log: &self.log,
             writes: &self.writes,
             fail_at: &self.fail_at,
         }))
@@ -61,12 +75,14 @@ impl<S: CrmStore> CrmStore for FailingStore<S> {
 
 struct FailingTx<'a> {
     inner: Box<dyn StoreTx + 'a>,
+    log: &'a std::sync::Mutex<Vec<&'static str>>,
     writes: &'a AtomicUsize,
     fail_at: &'a AtomicUsize,
 }
 
 impl FailingTx<'_> {
-    fn count_write(&mut self) -> StoreResult<()> {
+    fn count_write(&mut self, operation: &'static str) -> StoreResult<()> {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(operation);
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
         if n == self.fail_at.load(Ordering::SeqCst) {
             let error = std::io::Error::other(format!("injected failure of write {n}"));
@@ -78,7 +94,7 @@ impl FailingTx<'_> {
 
 impl StoreTx for FailingTx<'_> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("commit")?;
         self.inner.commit()
     }
 
@@ -87,12 +103,12 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("set_meta")?;
         self.inner.set_meta(key, value)
     }
 
     fn insert_user(&mut self, user: &User) -> StoreResult<UserId> {
-        self.count_write()?;
+        self.count_write("insert_user")?;
         self.inner.insert_user(user)
     }
 
@@ -113,22 +129,22 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_contact")?;
         self.inner.insert_contact(contact)
     }
 
     fn insert_company(&mut self, company: &Company) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_company")?;
         self.inner.insert_company(company)
     }
 
     fn insert_lead(&mut self, lead: &Lead) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_lead")?;
         self.inner.insert_lead(lead)
     }
 
     fn insert_deal(&mut self, deal: &Deal) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_deal")?;
         self.inner.insert_deal(deal)
     }
 
@@ -178,12 +194,12 @@ impl StoreTx for FailingTx<'_> {
         user: UserId,
         modified: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("set_responsible")?;
         self.inner.set_responsible(entity, user, modified)
     }
 
     fn upsert_source(&mut self, source: &Source) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("upsert_source")?;
         self.inner.upsert_source(source)
     }
 
@@ -196,7 +212,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("insert_exclusion")?;
         self.inner.insert_exclusion(key)
     }
 
@@ -205,7 +221,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_line")?;
         self.inner.insert_line(line)
     }
 
@@ -218,12 +234,12 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn update_line(&mut self, line: &Line) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("update_line")?;
         self.inner.update_line(line)
     }
 
     fn delete_line(&mut self, id: u64) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("delete_line")?;
         self.inner.delete_line(id)
     }
 
@@ -232,7 +248,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("insert_active_call")?;
         self.inner.insert_active_call(call)
     }
 
@@ -261,12 +277,12 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn delete_active_call(&mut self, call_id: &CallId) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("delete_active_call")?;
         self.inner.delete_active_call(call_id)
     }
 
     fn insert_call_record(&mut self, record: &CallRecord) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_call_record")?;
         self.inner.insert_call_record(record)
     }
 
@@ -275,7 +291,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("update_call_record")?;
         self.inner.update_call_record(record)
     }
 
@@ -284,7 +300,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_activity")?;
         self.inner.insert_activity(activity)
     }
 
@@ -293,7 +309,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn update_activity(&mut self, activity: &Activity) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("update_activity")?;
         self.inner.update_activity(activity)
     }
 
@@ -302,7 +318,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_missed_call")?;
         self.inner.insert_missed_call(missed)
     }
 
@@ -311,7 +327,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn mark_called_back(&mut self, missed_id: u64, by_record: u64) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("mark_called_back")?;
         self.inner.mark_called_back(missed_id, by_record)
     }
 
@@ -320,7 +336,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn insert_audio(&mut self, audio: &CallAudio) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_audio")?;
         self.inner.insert_audio(audio)
     }
 
@@ -329,22 +345,22 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn delete_audio(&mut self, id: u64) -> StoreResult<bool> {
-        self.count_write()?;
+        self.count_write("delete_audio")?;
         self.inner.delete_audio(id)
     }
 
     fn insert_upload(&mut self, upload: &PendingUpload) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("insert_upload")?;
         self.inner.insert_upload(upload)
     }
 
     fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>> {
-        self.count_write()?;
+        self.count_write("take_upload")?;
         self.inner.take_upload(token)
     }
 
     fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("insert_transcript")?;
         self.inner.insert_transcript(transcript)
     }
 
@@ -353,7 +369,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn push_event(&mut self, name: &str, data: &EventData, at: DateTime<Utc>) -> StoreResult<u64> {
-        self.count_write()?;
+        self.count_write("push_event")?;
         self.inner.push_event(name, data, at)
     }
 
@@ -362,7 +378,7 @@ impl StoreTx for FailingTx<'_> {
         events: &[(&str, &EventJson)],
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<u64>> {
-        self.count_write()?;
+        self.count_write("push_events")?;
         self.inner.push_events(events, at)
     }
 
@@ -371,7 +387,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
-        self.count_write()?;
+        self.count_write("claim_events")?;
         self.inner.claim_events(ids, process_id)
     }
 
@@ -380,7 +396,7 @@ impl StoreTx for FailingTx<'_> {
     }
 
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
-        self.count_write()?;
+        self.count_write("delete_events")?;
         self.inner.delete_events(ids)
     }
 }

@@ -675,8 +675,20 @@ pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
 /// calls, their events) in a transaction it rolls back: none of it is stored, and the first
 /// records and events of the new portal get the first ids.
 pub fn building_an_engine_leaves_no_trace<S: CrmStore>(store: S) {
-    let portal = Portal::new(store);
+    let portal = Portal::new(super::faults::FailingStore::new(store));
     let engine = &portal.engine;
+    // The rehearsal ran: its writes were attempted, and none was committed.
+    // Last comes the committed `engine.started`.
+    let log = engine.store().write_log();
+    let first = log.iter().position(|op| *op == "insert_lead").expect("a lead rehearsed");
+    let (rehearsal, last) = log[first..].split_at(log.len() - first - 2);
+    assert_eq!(last, ["set_meta", "commit"], "{log:?}");
+    assert!(!rehearsal.contains(&"commit"), "{log:?}");
+    for op in ["insert_contact", "insert_deal", "push_events"] {
+        assert!(rehearsal.contains(&op), "{op} not rehearsed: {log:?}");
+    }
+    let calls = rehearsal.iter().filter(|op| **op == "insert_active_call").count();
+    assert_eq!(calls, 3, "{log:?}");
     for kind in [EntityType::Lead, EntityType::Contact, EntityType::Company, EntityType::Deal] {
         assert!(engine.entity_ids(kind).expect("readable").is_empty(), "{kind:?}");
     }
@@ -689,8 +701,10 @@ pub fn building_an_engine_leaves_no_trace<S: CrmStore>(store: S) {
         portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-00").crm_create(true));
     assert_eq!(call.created_lead, Some(1));
     assert_eq!(portal.events().first().map(|e| e.id), Some(1));
-    let contact = engine.add_contact(&crate::engine::NewContact::default()).expect("contact added");
+    let contact = engine.add_contact(&crate::engine::NewContact::default()).expect("added");
     assert_eq!(contact, 1);
+    let deal = engine.add_deal(&crate::engine::NewDeal::default()).expect("added");
+    assert_eq!(deal, 1);
 }
 
 /// event.offline.get semantics: `clear` removes; otherwise events stay claimed by a process
