@@ -38,6 +38,20 @@ pub(crate) struct LiveKeys {
     pub(crate) external_call_id: Option<String>,
 }
 
+impl LiveKeys {
+    /// The keys from a row of `call_id, seq, app_key, caller_key, external_call_id` (what
+    /// `LIVE_CALL_KEYS` selects and `DELETE_ACTIVE_CALL` returns).
+    pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LiveKeys> {
+        Ok(LiveKeys {
+            call_id: row.get(0)?,
+            seq: row.get(1)?,
+            app_key: row.get(2)?,
+            caller_key: row.get(3)?,
+            external_call_id: row.get(4)?,
+        })
+    }
+}
+
 /// Every live call's `CALL_ID`, by its two secondary keys.
 #[derive(Debug, Default)]
 pub(crate) struct LiveCalls {
@@ -54,13 +68,7 @@ impl LiveCalls {
         let mut rows = select.query([])?;
         let mut live = LiveCalls::default();
         while let Some(row) = rows.next()? {
-            live.insert(LiveKeys {
-                call_id: row.get(0)?,
-                seq: row.get(1)?,
-                app_key: row.get(2)?,
-                caller_key: row.get(3)?,
-                external_call_id: row.get(4)?,
-            });
+            live.insert(LiveKeys::from_row(row)?);
         }
         Ok(live)
     }

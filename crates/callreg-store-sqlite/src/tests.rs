@@ -239,6 +239,32 @@ fn every_statement_is_prepared_when_warming_up() {
     });
 }
 
+/// Limits the file of `store` to `pages` pages, or to the pages it has now (`None`).
+fn set_max_pages(store: &SqliteStore, pages: Option<i64>) {
+    store.with_connection(|conn| {
+        let pages = pages
+            .unwrap_or_else(|| conn.query_row("PRAGMA page_count", [], |row| row.get(0)).unwrap());
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    });
+}
+
+/// A lead too large for a file that may not grow.
+fn oversized_lead() -> Lead {
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    Lead {
+        id: 0,
+        title: "x".repeat(50_000),
+        name: String::new(),
+        status_id: "NEW".into(),
+        source_id: "CALL".into(),
+        source_description: String::new(),
+        assigned_by: UserId(1),
+        phones: Vec::new(),
+        created: at,
+        modified: at,
+    }
+}
+
 /// The next event id the write connection remembers is forgotten when SQLite itself rolls a
 /// transaction back (here: the file may not grow, a full disk), so the next event takes the
 /// first free id again, exactly what the outbox's own statement gives.
@@ -258,33 +284,15 @@ fn a_transaction_sqlite_rolled_back_forgets_the_next_event_id() {
     assert_eq!(push(2).unwrap(), vec![1, 2]);
     // No page more than the file has: the next insert that needs a new page fails, and
     // SQLite rolls the whole transaction back on its own.
-    store.with_connection(|conn| {
-        let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0)).unwrap();
-        conn.pragma_update(None, "max_page_count", pages).unwrap();
-    });
+    set_max_pages(&store, None);
     let failed = {
         let mut tx = store.begin().unwrap();
         tx.push_events(&[("A", &data), ("B", &data), ("C", &data)], Utc::now()).unwrap();
         // Another write that needs pages the file may not have.
-        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let lead = Lead {
-            id: 0,
-            title: "x".repeat(50_000),
-            name: String::new(),
-            status_id: "NEW".into(),
-            source_id: "CALL".into(),
-            source_description: String::new(),
-            assigned_by: UserId(1),
-            phones: Vec::new(),
-            created: at,
-            modified: at,
-        };
-        tx.insert_lead(&lead)
+        tx.insert_lead(&oversized_lead())
     };
     assert!(failed.is_err(), "the file could not grow");
-    store.with_connection(|conn| {
-        conn.pragma_update(None, "max_page_count", 1_000_000).unwrap();
-    });
+    set_max_pages(&store, Some(1_000_000));
     assert_eq!(push(2).unwrap(), vec![3, 4], "ids 3.. were never committed");
 }
 
@@ -295,54 +303,25 @@ fn a_transaction_sqlite_rolled_back_forgets_the_next_event_id() {
 fn a_transaction_sqlite_rolled_back_runs_nothing_more_and_forgets_its_live_calls() {
     use callreg_core::model::ActiveCall;
     use callreg_core::store::StoreError;
-    use callreg_core::types::{CallId, CallType};
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("full.db")).unwrap();
     let call = |id: &str| ActiveCall {
-        call_id: CallId::new(id),
-        app_id: None,
-        user_id: UserId(1),
-        caller_id: "112".into(),
-        caller_key: "=112".into(),
-        call_type: CallType::Incoming,
-        start_date: Utc::now(),
-        registered_at: Utc::now(),
-        portal_user_id: None,
-        line_id: None,
-        portal_number: "REST_APP:".into(),
         external_call_id: Some("x".into()),
-        entities: vec![],
-        created_lead: None,
+        ..callreg_core::conformance::kit::sample_active_call(id)
     };
-    store.with_connection(|conn| {
-        let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0)).unwrap();
-        conn.pragma_update(None, "max_page_count", pages).unwrap();
-    });
+    // No page more than the file has: the next insert that needs a new page fails, and
+    // SQLite rolls the whole transaction back on its own.
+    set_max_pages(&store, None);
     {
         let mut tx = store.begin().unwrap();
         tx.insert_active_call(&call("externalCall.a.1")).unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let lead = Lead {
-            id: 0,
-            title: "x".repeat(50_000),
-            name: String::new(),
-            status_id: "NEW".into(),
-            source_id: "CALL".into(),
-            source_description: String::new(),
-            assigned_by: UserId(1),
-            phones: Vec::new(),
-            created: at,
-            modified: at,
-        };
-        assert!(tx.insert_lead(&lead).is_err(), "the file could not grow");
+        assert!(tx.insert_lead(&oversized_lead()).is_err(), "the file could not grow");
         // The call is gone with the transaction; a caller that carries on is stopped.
         let refused = tx.insert_active_call(&call("externalCall.b.1")).unwrap_err();
         assert!(matches!(refused, StoreError::Other(_)), "{refused:?}");
         assert!(tx.commit().is_err());
     }
-    store.with_connection(|conn| {
-        conn.pragma_update(None, "max_page_count", 1_000_000).unwrap();
-    });
+    set_max_pages(&store, Some(1_000_000));
     let mut tx = store.begin().unwrap();
     assert!(tx.find_active_call_by_external_id(None, "x").unwrap().is_none());
     tx.insert_active_call(&call("externalCall.c.1")).unwrap();

@@ -524,15 +524,7 @@ impl<'a> SqliteTx<'a> {
     fn delete_active_call(&mut self, call_id: &CallId) -> Result<bool> {
         // The call's bindings are in its row.
         self.live.changed = true;
-        let deleted = self.one(sql::DELETE_ACTIVE_CALL, [call_id.as_str()], |row| {
-            Ok(LiveKeys {
-                call_id: row.get(0)?,
-                seq: row.get(1)?,
-                app_key: row.get(2)?,
-                caller_key: row.get(3)?,
-                external_call_id: row.get(4)?,
-            })
-        })?;
+        let deleted = self.one(sql::DELETE_ACTIVE_CALL, [call_id.as_str()], LiveKeys::from_row)?;
         let Some(keys) = deleted else { return Ok(false) };
         if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
             live.remove(&keys);

@@ -4,11 +4,11 @@
 //! the table, and the same as a model of the committed calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use callreg_core::conformance::kit::sample_active_call;
 use callreg_core::model::ActiveCall;
 use callreg_core::store::{StoreError, StoreTx};
-use callreg_core::{AppId, CallId, CallType, CrmStore, UserId};
+use callreg_core::{AppId, CallId, CrmStore};
 use callreg_store_sqlite::SqliteStore;
-use chrono::Utc;
 use proptest::prelude::*;
 
 const APPS: [Option<&str>; 2] = [None, Some("pbx")];
@@ -67,20 +67,11 @@ fn app(index: usize) -> Option<AppId> {
 
 fn call(n: usize, app_index: usize, caller: usize, external: Option<usize>) -> ActiveCall {
     ActiveCall {
-        call_id: CallId::new(format!("externalCall.{n:032x}.1773130779")),
         app_id: app(app_index),
-        user_id: UserId(1),
         caller_id: CALLERS[caller].trim_start_matches('=').into(),
         caller_key: CALLERS[caller].into(),
-        call_type: CallType::Incoming,
-        start_date: Utc::now(),
-        registered_at: Utc::now(),
-        portal_user_id: None,
-        line_id: None,
-        portal_number: "REST_APP:".into(),
         external_call_id: external.map(|e| EXTERNAL_IDS[e].to_string()),
-        entities: vec![],
-        created_lead: None,
+        ..sample_active_call(&format!("externalCall.{n:032x}.1773130779"))
     }
 }
 

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use callreg_core::auth::AppId;
+use callreg_core::conformance::kit::sample_active_call;
 use callreg_core::model::{ActiveCall, Line};
-use callreg_core::{CallId, CallType, CrmStore, StoreError, UserId};
+use callreg_core::{CallId, CrmStore, StoreError};
 use callreg_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 use chrono::Utc;
 use rusqlite::Connection;
@@ -137,22 +138,7 @@ fn a_file_that_cannot_be_opened_is_an_io_error() {
 }
 
 fn sample_call(id: &str) -> ActiveCall {
-    ActiveCall {
-        call_id: CallId::new(id),
-        app_id: None,
-        user_id: UserId(1),
-        caller_id: "112".into(),
-        caller_key: "=112".into(),
-        call_type: CallType::Incoming,
-        start_date: Utc::now(),
-        registered_at: Utc::now(),
-        portal_user_id: None,
-        line_id: None,
-        portal_number: "REST_APP:".into(),
-        external_call_id: Some("ext".into()),
-        entities: vec![],
-        created_lead: None,
-    }
+    ActiveCall { external_call_id: Some("ext".into()), ..sample_active_call(id) }
 }
 
 #[test]

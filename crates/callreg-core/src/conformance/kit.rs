@@ -26,6 +26,28 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).single().unwrap_or_default()
 }
 
+/// A live call as a store holds it, for cases that write one straight into a transaction:
+/// an incoming call of user 1 from the service number `112`, without application, line,
+/// `EXTERNAL_CALL_ID` or bindings, registered at [`start_time`].
+pub fn sample_active_call(call_id: &str) -> ActiveCall {
+    ActiveCall {
+        call_id: crate::types::CallId::new(call_id),
+        app_id: None,
+        user_id: UserId(1),
+        caller_id: "112".into(),
+        caller_key: "=112".into(),
+        call_type: crate::types::CallType::Incoming,
+        start_date: start_time(),
+        registered_at: start_time(),
+        portal_user_id: None,
+        line_id: None,
+        portal_number: "REST_APP:".into(),
+        external_call_id: None,
+        entities: Vec::new(),
+        created_lead: None,
+    }
+}
+
 impl<S: CrmStore> Portal<S> {
     /// A new portal with the default configuration.
     pub fn new(store: S) -> Self {
