@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
 use crate::error::CallregError;
-use crate::matching::{CallerKeys, OwnerMatch, find_owners_into};
+use crate::matching::{BitrixCriteria, CallerKeys, OwnerMatch, find_owners_into};
 use crate::model::{
     ActiveCall, Activity, CallRecord, Company, Contact, Deal, Lead, MissedCall, OutboxEvent, Phone,
     Source, TelephonyPermission, User,
@@ -138,7 +138,8 @@ impl<S: CrmStore> Engine<S> {
         call(tx, known, 3)
     }
 
-    /// Lets `attachRecord` download records given by URL with `fetcher`.
+    /// Lets `attachRecord` download records given by URL with `fetcher`, and `finish` the
+    /// record of its `RECORD_URL`.
     pub fn with_record_fetcher(mut self, fetcher: Arc<dyn RecordFetcher>) -> Self {
         self.record_fetcher = Some(fetcher);
         self
@@ -439,7 +440,8 @@ impl<S: CrmStore> Engine<S> {
         let mut found = OwnerMatch::default();
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
         self.store.read_only(&mut |tx| {
-            find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)
+            let criteria = BitrixCriteria { raw, line: line_number.map(|l| (&self.phones, l)) };
+            find_owners_into(tx, keys, Some(criteria), suffix_digits, &mut found)
         })?;
         Ok(found)
     }
@@ -452,10 +454,12 @@ impl<S: CrmStore> Engine<S> {
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
         raw: &str,
+        line_number: Option<&str>,
     ) -> Result<OwnerMatch, crate::store::StoreError> {
         let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
         let mut found = OwnerMatch::default();
-        find_owners_into(tx, keys, Some(raw), suffix_digits, &mut found)?;
+        let criteria = BitrixCriteria { raw, line: line_number.map(|l| (&self.phones, l)) };
+        find_owners_into(tx, keys, Some(criteria), suffix_digits, &mut found)?;
         Ok(found)
     }
 

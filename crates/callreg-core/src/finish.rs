@@ -9,6 +9,7 @@ use crate::matching::caller_keys;
 use crate::model::{
     ActiveCall, Activity, CallRecord, Direction, EventData, MissedCall, ResultMark, event_names,
 };
+use crate::records::{AttachRecordOutcome, AttachRecordRequest};
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, CallType, EntityRef, EntityType, UserId};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -95,6 +96,11 @@ impl<S: CrmStore> Engine<S> {
     /// that the call is active, that the user is active, the limits (D8). Then stores the
     /// statistics row, the activity, reassignments, missed-call marks and events, and removes
     /// the active call, all at once. A second finish of the same call gets "Call is not found".
+    ///
+    /// With a `RECORD_URL` and a [`RecordFetcher`](crate::RecordFetcher), the record is then
+    /// downloaded and attached as `attachRecord` would (one attempt, after the finish has
+    /// committed); as in Bitrix, a failed download is silent: the call stays finished with
+    /// the URL recorded, and the outcome's row is the one the finish stored.
     pub fn finish(
         &self,
         auth: &Auth,
@@ -104,7 +110,7 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::WrongAuthType);
         }
         let now = self.now();
-        self.in_transaction(|tx| {
+        let mut outcome = self.in_transaction(|tx| {
             self.check_permission(tx, auth)?;
             let user_id =
                 self.resolve_user_id(tx, request.user_id, request.user_phone_inner.as_deref())?;
@@ -113,7 +119,16 @@ impl<S: CrmStore> Engine<S> {
             let user = self.active_user(tx, user_id)?;
             check_finish_limits(request)?;
             self.finish_active_call(tx, call, user.id, request, now)
-        })
+        })?;
+        if let Some(url) = &outcome.record.record_url
+            && self.record_fetcher().is_some()
+        {
+            let attach = AttachRecordRequest::url(outcome.record.call_id.as_str(), url.as_str());
+            if let Ok(AttachRecordOutcome::Attached { file_id }) = self.attach_record(&attach) {
+                outcome.record.record_id = Some(file_id);
+            }
+        }
+        Ok(outcome)
     }
 
     fn finish_active_call(
@@ -133,11 +148,12 @@ impl<S: CrmStore> Engine<S> {
             tx.set_responsible(created.entity, user, now)?;
         }
 
-        let bindings = self.activity_bindings(tx, &call)?;
+        let (bindings, primary) = self.activity_bindings(tx, &call)?;
         let (activity_id, activity_error) = if bindings.is_empty() {
             (None, Some(NO_ENTITY_FOR_ACTIVITY.to_string()))
         } else {
-            let activity = self.call_activity(&call, user, request, &failed_code, bindings, now);
+            let activity =
+                self.call_activity(&call, user, request, &failed_code, (bindings, primary), now);
             (Some(tx.insert_activity(&activity)?), None)
         };
 
@@ -190,32 +206,44 @@ impl<S: CrmStore> Engine<S> {
         Ok(FinishOutcome { record, activity_error })
     }
 
-    /// The records an activity is bound to: the call's own entities, else a fresh search by the
-    /// caller's number; ordered active deals, leads, contacts, companies.
+    /// The records an activity is bound to, and the one its phone communication names (the
+    /// primary). The call's own entities (a deal closed since is still bound, as Bitrix keeps
+    /// the stored bindings; a record that no longer exists is not), else a fresh search by the
+    /// caller's number, whose primary is then the search's. Ordered as Bitrix's binding
+    /// selector orders them: active deals, leads, then the other types by type id (closed
+    /// deals, contacts, companies); the order within a group is kept.
     fn activity_bindings(
         &self,
         tx: &mut dyn StoreTx,
         call: &ActiveCall,
-    ) -> Result<Vec<EntityRef>, CallregError> {
-        let mut bindings = Vec::with_capacity(call.entities.len());
-        for entity in call.entities.iter().map(|e| e.entity) {
-            // A deal closed since the call was registered is no longer an active deal.
-            if entity.kind == EntityType::Deal && !tx.deal(entity.id)?.is_some_and(|d| d.active()) {
-                continue;
-            }
-            bindings.push(entity);
-        }
+    ) -> Result<(Vec<EntityRef>, Option<EntityRef>), CallregError> {
+        let mut primary = call.primary();
+        let mut bindings: Vec<EntityRef> = call.entities.iter().map(|e| e.entity).collect();
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);
-            bindings = self.find_owners_in(tx, &keys, &call.caller_id)?.bound;
+            let found = self.find_owners_in(tx, &keys, &call.caller_id, None)?;
+            bindings = found.bound;
+            primary = found.primary;
         }
-        bindings.sort_by_key(|e| match e.kind {
-            EntityType::Deal => 0,
-            EntityType::Lead => 1,
-            EntityType::Contact => 2,
-            EntityType::Company => 3,
-        });
-        Ok(bindings)
+        let mut ranked = Vec::with_capacity(bindings.len());
+        for entity in bindings {
+            let rank = match entity.kind {
+                EntityType::Deal => match tx.deal(entity.id)? {
+                    Some(deal) if deal.active() => 0,
+                    Some(_) => 2,
+                    None => continue,
+                },
+                EntityType::Lead => 1,
+                EntityType::Contact => 3,
+                EntityType::Company => 4,
+            };
+            ranked.push((rank, entity));
+        }
+        ranked.sort_by_key(|&(rank, _)| rank);
+        let bindings: Vec<EntityRef> = ranked.into_iter().map(|(_, entity)| entity).collect();
+        let primary =
+            primary.filter(|p| bindings.contains(p)).or_else(|| bindings.first().copied());
+        Ok((bindings, primary))
     }
 
     fn call_activity(
@@ -224,7 +252,7 @@ impl<S: CrmStore> Engine<S> {
         user: UserId,
         request: &FinishRequest,
         failed_code: &str,
-        bindings: Vec<EntityRef>,
+        (bindings, primary): (Vec<EntityRef>, Option<EntityRef>),
         now: DateTime<Utc>,
     ) -> Activity {
         let number = self.display_number(&call.caller_id);
@@ -252,7 +280,7 @@ impl<S: CrmStore> Engine<S> {
             author_id: user,
             origin_id: format!("VI_{}", call.call_id),
             phone: call.caller_id.clone(),
-            communication_entity: call.primary().or_else(|| bindings.first().copied()),
+            communication_entity: primary,
             completed: !missed,
             missed,
             result_mark: ResultMark::from_vote(request.vote),

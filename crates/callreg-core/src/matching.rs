@@ -20,7 +20,7 @@
 //!
 //! Whatever tier hit, the records found are ranked the same way ([`OwnerMatch`]).
 
-use crate::model::Deal;
+use crate::model::{Deal, Phone};
 use crate::phone::{E164, PhoneKey, PhoneNormalizer};
 use crate::store::{StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType};
@@ -65,6 +65,30 @@ impl CallerKeys {
 
     pub(crate) fn as_slice(&self) -> &[PhoneKey] {
         &self.keys[..self.len]
+    }
+}
+
+/// What the Bitrix-code tier reads besides the keys: the caller id as received and, for
+/// Bitrix's criterion 2, the line the call came in on (with the normalizer that reads the
+/// caller in the line's country, only once the tiers before have found nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BitrixCriteria<'a> {
+    pub(crate) raw: &'a str,
+    pub(crate) line: Option<(&'a PhoneNormalizer, &'a str)>,
+}
+
+impl<'a> BitrixCriteria<'a> {
+    /// The caller id alone (no line: criterion 1 only).
+    pub(crate) fn caller(raw: &'a str) -> Self {
+        BitrixCriteria { raw, line: None }
+    }
+
+    /// The caller's national number read in the line's country, when the line is a valid
+    /// international number and the caller an E.164 number there (Bitrix's criterion 2).
+    fn line_national_number(&self) -> Option<String> {
+        let (phones, line) = self.line?;
+        let region = phones.region_of_line(line)?;
+        phones.key_in_region(self.raw, region)?.as_e164()?.national_number()
     }
 }
 
@@ -154,21 +178,41 @@ pub fn bitrix_code_e164(code: &str) -> Option<PhoneKey> {
 }
 
 /// The records owning a phone whose [`bitrix_code`] equals the caller's (`raw` as register
-/// stores it), found through the stores' index of codes. A record is kept only through a
-/// phone whose key is not on the exclusion list, as the keys of tiers 1 and 2 are.
-fn find_by_bitrix_code(tx: &mut dyn StoreTx, raw: &str) -> StoreResult<Vec<EntityRef>> {
+/// stores it), found through the stores' index of codes; then Bitrix's criterion 2: when the
+/// call came in on a line that is a valid international number, the caller's national number
+/// in the line's country, matched against phones written in national form (whose
+/// code their own key does not tell: `(495) 111-22-33` on a portal of region BY, for a caller
+/// `+7 495 111 22 33` on a Russian line; not `+49 5111 2233`, another number with those
+/// digits). A record is kept only through a phone whose key is not on the exclusion list, as
+/// the keys of tiers 1 and 2 are.
+fn find_by_bitrix_code(
+    tx: &mut dyn StoreTx,
+    criteria: BitrixCriteria<'_>,
+) -> StoreResult<Vec<EntityRef>> {
     // Bitrix's criterion is the caller id as register stores it, stripped to `0-9 # * + , ;`
     // (`tel:+84...` is `+84...`, whose `+8` Bitrix reads as `008`, not as a Russian `8`).
-    let code = bitrix_code(&crate::phone::strip_letters(raw));
-    if code.is_empty() {
-        return Ok(Vec::new());
+    let code = bitrix_code(&crate::phone::strip_letters(criteria.raw));
+    let mut kept = Vec::new();
+    if !code.is_empty() {
+        // Usually none: a miss of every tier ends here.
+        for entity in tx.find_entities_by_bitrix_code(&code)? {
+            if has_unexcluded_phone_with_code(tx, entity, &code)? {
+                kept.push(entity);
+            }
+        }
     }
-    let found = tx.find_entities_by_bitrix_code(&code)?;
-    // Usually none: a miss of every tier ends here.
-    let mut kept = Vec::with_capacity(found.len());
-    for entity in found {
-        if has_unexcluded_phone_with_code(tx, entity, &code)? {
-            kept.push(entity);
+    if let Some(national) = criteria.line_national_number() {
+        let national = bitrix_code(&national);
+        if national.is_empty() || national == code {
+            return Ok(kept);
+        }
+        let written_nationally = |phone: &Phone| {
+            bitrix_code_index_key(&phone.value, phone.key.as_ref()).is_some_and(|c| c == national)
+        };
+        for entity in tx.find_entities_by_bitrix_code(&national)? {
+            if !kept.contains(&entity) && has_unexcluded_phone(tx, entity, written_nationally)? {
+                kept.push(entity);
+            }
         }
     }
     Ok(kept)
@@ -181,6 +225,15 @@ fn has_unexcluded_phone_with_code(
     entity: EntityRef,
     code: &str,
 ) -> StoreResult<bool> {
+    has_unexcluded_phone(tx, entity, |phone| bitrix_code(&phone.value) == code)
+}
+
+/// Whether one of the record's phones passes `wanted` and has no key on the exclusion list.
+fn has_unexcluded_phone(
+    tx: &mut dyn StoreTx,
+    entity: EntityRef,
+    wanted: impl Fn(&Phone) -> bool,
+) -> StoreResult<bool> {
     let phones = match entity.kind {
         EntityType::Contact => tx.contact(entity.id)?.map(|c| c.phones),
         EntityType::Company => tx.company(entity.id)?.map(|c| c.phones),
@@ -188,7 +241,7 @@ fn has_unexcluded_phone_with_code(
         EntityType::Deal => None,
     };
     for phone in phones.unwrap_or_default() {
-        if bitrix_code(&phone.value) != code {
+        if !wanted(&phone) {
             continue;
         }
         match &phone.key {
@@ -245,7 +298,7 @@ pub fn find_owners_in_tiers(
 pub(crate) fn find_owners_into(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
-    raw: Option<&str>,
+    raw: Option<BitrixCriteria<'_>>,
     suffix_digits: Option<u8>,
     owners: &mut OwnerMatch,
 ) -> StoreResult<()> {
@@ -254,7 +307,27 @@ pub(crate) fn find_owners_into(
         return Ok(());
     };
     owners.tier = tier;
-    rank(tx, found, owners)
+    rank(tx, found, owners)?;
+    // A key found only leads that are no longer in process (junk, converted): nothing to bind
+    // yet. Bitrix searches by both its criteria at once, so a record that its comparison
+    // finds is still bound (and no lead is created beside it); so is one tier 3 finds.
+    if owners.primary.is_none()
+        && matches!(tier, Some(MatchTier::DefaultRegion | MatchTier::LineCountry))
+    {
+        for later_tier in [MatchTier::BitrixCode, MatchTier::NationalSuffix] {
+            let later = find_in_tier(tx, later_tier, keys, raw, suffix_digits)?;
+            if later.is_empty() {
+                continue;
+            }
+            let mut retry = OwnerMatch { tier: Some(later_tier), ..OwnerMatch::default() };
+            rank(tx, later, &mut retry)?;
+            if retry.primary.is_some() {
+                *owners = retry;
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The records the tiers find, unranked, with the tier that found them; `None` when one of
@@ -262,7 +335,7 @@ pub(crate) fn find_owners_into(
 pub(crate) fn find_matching_records(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
-    raw: Option<&str>,
+    raw: Option<BitrixCriteria<'_>>,
     suffix_digits: Option<u8>,
 ) -> StoreResult<Option<(Option<MatchTier>, Vec<EntityRef>)>> {
     for key in keys {
@@ -292,35 +365,57 @@ pub(crate) fn find_matching_records(
             }
         }
     }
-    if found.is_empty()
-        && let Some(number) = raw
-    {
-        found = find_by_bitrix_code(tx, number)?;
-        if !found.is_empty() {
-            tier = Some(MatchTier::BitrixCode);
-        }
-    }
-    if found.is_empty()
-        && let Some(digits) = suffix_digits
-    {
-        found = find_by_suffix(tx, keys, digits)?;
-        if !found.is_empty() {
-            tier = Some(MatchTier::NationalSuffix);
-        }
+    if found.is_empty() {
+        (tier, found) = find_in_later_tiers(tx, keys, raw, suffix_digits)?;
     }
     Ok(Some((tier, found)))
 }
 
-/// Tier 3's search: every record owning a suffix of the caller's, or nothing when more than
-/// [`MAX_SUFFIX_OWNERS`] do.
+/// The tiers after the keys': Bitrix's comparison, then tier 3 when it is on; the records of
+/// the first that finds any, with its tier.
+fn find_in_later_tiers(
+    tx: &mut dyn StoreTx,
+    keys: &[PhoneKey],
+    raw: Option<BitrixCriteria<'_>>,
+    suffix_digits: Option<u8>,
+) -> StoreResult<(Option<MatchTier>, Vec<EntityRef>)> {
+    for tier in [MatchTier::BitrixCode, MatchTier::NationalSuffix] {
+        let found = find_in_tier(tx, tier, keys, raw, suffix_digits)?;
+        if !found.is_empty() {
+            return Ok((Some(tier), found));
+        }
+    }
+    Ok((None, Vec::new()))
+}
+
+/// The records one of the later tiers finds (none for a tier the call or the configuration
+/// does not allow: Bitrix's comparison needs the raw number, tier 3 its digit count).
+fn find_in_tier(
+    tx: &mut dyn StoreTx,
+    tier: MatchTier,
+    keys: &[PhoneKey],
+    raw: Option<BitrixCriteria<'_>>,
+    suffix_digits: Option<u8>,
+) -> StoreResult<Vec<EntityRef>> {
+    match (tier, raw, suffix_digits) {
+        (MatchTier::BitrixCode, Some(criteria), _) => find_by_bitrix_code(tx, criteria),
+        (MatchTier::NationalSuffix, _, Some(digits)) => find_by_suffix(tx, keys, digits),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Tier 3's search: every record owning a suffix of the caller's through a phone whose key is
+/// not on the exclusion list, or nothing when more than [`MAX_SUFFIX_OWNERS`] records own one
+/// (excluded phones included: the suffix is that ambiguous).
 fn find_by_suffix(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
     digits: u8,
 ) -> StoreResult<Vec<EntityRef>> {
+    let suffixes = caller_suffixes(keys, digits);
     let mut found: Vec<EntityRef> = Vec::new();
-    for suffix in caller_suffixes(keys, digits) {
-        for entity in tx.find_entities_by_national_suffix(&suffix, MAX_SUFFIX_OWNERS + 1)? {
+    for suffix in &suffixes {
+        for entity in tx.find_entities_by_national_suffix(suffix, MAX_SUFFIX_OWNERS + 1)? {
             if !found.contains(&entity) {
                 found.push(entity);
             }
@@ -329,7 +424,17 @@ fn find_by_suffix(
             return Ok(Vec::new());
         }
     }
-    Ok(found)
+    let mut kept = Vec::with_capacity(found.len());
+    for entity in found {
+        let has_suffix = |key: &PhoneKey| {
+            national_suffix_index_key(key)
+                .is_some_and(|reversed| suffixes.iter().any(|s| reversed.starts_with(s.as_str())))
+        };
+        if has_unexcluded_phone(tx, entity, |phone| phone.key.as_ref().is_some_and(has_suffix))? {
+            kept.push(entity);
+        }
+    }
+    Ok(kept)
 }
 
 /// The caller's national number: the digits after the calling code of an E.164 key, all the

@@ -7,7 +7,7 @@ use crate::call_id::new_call_id;
 use crate::config::CrmMode;
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{active_deals_of, caller_keys};
+use crate::matching::{active_deals_of, bitrix_code, caller_keys};
 use crate::model::{
     ActiveCall, CallEntity, Contact, Deal, EventJson, Lead, Line, Phone, TelephonyPermission, User,
     event_names,
@@ -55,7 +55,9 @@ pub struct RegisterRequest {
     pub show: bool,
     /// `LINE_NUMBER`.
     pub line_number: Option<String>,
-    /// `EXTERNAL_CALL_ID`.
+    /// `EXTERNAL_CALL_ID`. An empty one counts as not given: it identifies no call, and as
+    /// the only dedup key (contract D4) it would make every call of a client that always sends
+    /// the field (`EXTERNAL_CALL_ID=`) one call.
     pub external_call_id: Option<String>,
 }
 
@@ -114,6 +116,11 @@ impl RegisterRequest {
     pub fn external_call_id(mut self, id: impl Into<String>) -> Self {
         self.external_call_id = Some(id.into());
         self
+    }
+
+    /// `EXTERNAL_CALL_ID` when given and not empty.
+    fn given_external_call_id(&self) -> Option<&str> {
+        self.external_call_id.as_deref().filter(|id| !id.is_empty())
     }
 
     /// Sets `CALL_START_DATE`.
@@ -289,7 +296,7 @@ impl<S: CrmStore> Engine<S> {
         let user = self.active_user(tx, user_id)?;
 
         check_length("PHONE_NUMBER", &caller_id, MAX_PHONE_NUMBER)?;
-        if let Some(id) = &request.external_call_id {
+        if let Some(id) = request.given_external_call_id() {
             check_length("EXTERNAL_CALL_ID", id, MAX_EXTERNAL_CALL_ID)?;
         }
         let line_number = request.line_number.as_deref().map(str::trim).filter(|l| !l.is_empty());
@@ -320,9 +327,13 @@ impl<S: CrmStore> Engine<S> {
             None => None,
         };
         let keys = caller_keys(self.phones(), &request.phone_number, valid.line_number);
+        // Contract D14: calls compare by E.164 key, and a number without one by its stripped
+        // digits, whole (Bitrix's `CALLER_ID`, `+` aside). Its matching key cuts at the first
+        // `#`, `,` or `;` after a digit, as Bitrix's CRM search does, so `#31#+79161234567` and
+        // `#31#+79169999999` find the same records; they are still two calls.
         let caller_key = match keys.first() {
-            Some(key) => key.to_storage(),
-            None => PhoneKey::Digits(valid.caller_id.replace('+', "")).to_storage(),
+            Some(key @ PhoneKey::E164(_)) => key.to_storage(),
+            _ => PhoneKey::Digits(valid.caller_id.replace('+', "")).to_storage(),
         };
 
         if let Some(existing) =
@@ -354,7 +365,8 @@ impl<S: CrmStore> Engine<S> {
                 (Some(entity), entities, false)
             }
             None => {
-                let found = self.find_owners_in(tx, &keys, &request.phone_number)?;
+                let found =
+                    self.find_owners_in(tx, &keys, &request.phone_number, valid.line_number)?;
                 let entities = found
                     .bound
                     .iter()
@@ -377,7 +389,7 @@ impl<S: CrmStore> Engine<S> {
             deduplicated: false,
         };
         if request.crm_create && primary.is_none() {
-            if portal_user.is_some() || self.is_local_number(tx, &keys)? {
+            if portal_user.is_some() || self.is_local_number(tx, &keys, &valid.caller_id)? {
                 outcome.lead_creation_error = Some(LOCAL_NUMBER_REFUSAL.into());
             } else if excluded {
                 outcome.lead_creation_error = Some(EXCLUDED_NUMBER_REFUSAL.into());
@@ -417,7 +429,7 @@ impl<S: CrmStore> Engine<S> {
                 Some(line) => line.number.clone(),
                 None => format!("REST_APP:{}", app.map(AppId::as_str).unwrap_or("")),
             },
-            external_call_id: request.external_call_id.clone(),
+            external_call_id: request.given_external_call_id().map(str::to_string),
             entities,
             created_lead: outcome.created_lead,
         };
@@ -440,7 +452,7 @@ impl<S: CrmStore> Engine<S> {
         caller_key: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ActiveCall>, CallregError> {
-        if let Some(external_id) = &request.external_call_id {
+        if let Some(external_id) = request.given_external_call_id() {
             return Ok(tx.find_active_call_by_external_id(app, external_id)?);
         }
         let Some(window) = self.config().dedup_window else {
@@ -494,11 +506,17 @@ impl<S: CrmStore> Engine<S> {
         Ok(None)
     }
 
-    /// Whether the number is an active employee's phone or one of the portal's own lines.
+    /// Whether the number is an active employee's phone or one of the portal's own lines: by
+    /// key, then (contract D5: nothing Bitrix matches is lost) by Bitrix's own comparison of
+    /// the stripped caller id with each active employee's phones, which finds a phone written
+    /// in a form that reads as another key (`16502530000` under region DE for a caller
+    /// `+1 650 253 0000`). Runs only before an auto-creation, so reading the users is cheap
+    /// enough.
     fn is_local_number(
         &self,
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
+        caller_id: &str,
     ) -> Result<bool, CallregError> {
         for key in keys {
             for id in tx.find_users_by_phone_key(key)? {
@@ -510,7 +528,16 @@ impl<S: CrmStore> Engine<S> {
                 return Ok(true);
             }
         }
-        Ok(false)
+        let code = bitrix_code(caller_id);
+        if code.is_empty() {
+            return Ok(false);
+        }
+        let employees = tx.list_users()?;
+        Ok(employees
+            .iter()
+            .filter(|user| user.active)
+            .flat_map(|user| &user.phones)
+            .any(|phone| bitrix_code(&phone.value) == code))
     }
 
     /// Auto-creation for a caller nobody owns: a lead (classic mode) or a contact and a deal
@@ -540,10 +567,12 @@ impl<S: CrmStore> Engine<S> {
                 let source_description = match line {
                     Some(line) => format!(
                         "Call routed to: {}.",
+                        // The line's E.164 number; a line named otherwise (`line-1`) by
+                        // its name, not by the digits in it.
                         line.key
                             .as_ref()
-                            .map(|k| k.to_string())
-                            .unwrap_or_else(|| line.number.clone())
+                            .and_then(PhoneKey::as_e164)
+                            .map_or_else(|| line.number.clone(), |e| e.to_string())
                     ),
                     None => String::new(),
                 };

@@ -208,8 +208,8 @@ fn reference<S: CrmStore>(
     Ok(Some(id))
 }
 
-/// One page of the records of `kind` passing a list filter (`ID`, `PHONE` matched like a
-/// caller's number, and `keep`), read in one transaction, ascending ids.
+/// One page of the records of `kind` passing a list filter (`ID`, `PHONE` by the number's key
+/// as tier 1 matches a caller, and `keep`), read in one transaction, ascending ids.
 fn list_page<S: CrmStore, T>(
     engine: &Engine<S>,
     kind: EntityType,

@@ -40,8 +40,8 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// An integer parameter with PHP's `(int)` cast for strings (`"12abc"` is 12, `"abc"` is
-    /// 0); absent is 0. Booleans, arrays and objects are refused.
+    /// An integer parameter with PHP's `(int)` cast (`"12abc"` is 12, `"abc"` is 0, `"1e3"` is
+    /// 1000, `true` is 1); absent is 0. Arrays and objects are refused.
     pub fn int(&self, name: &str) -> Result<i64, WireError> {
         match self.get(name) {
             None => Ok(0),
@@ -118,11 +118,12 @@ pub fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// PHP's `(int)` of a JSON value; `None` for booleans, arrays and objects.
+/// PHP's `(int)` of a JSON value; `None` for arrays and objects (and null).
 pub fn php_int(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(float_to_int)),
         Value::String(s) => Some(php_int_prefix(s)),
+        Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
     }
 }
@@ -133,7 +134,9 @@ fn float_to_int(f: f64) -> i64 {
     f.trunc() as i64
 }
 
-/// PHP's `(int)"..."`: leading whitespace, an optional sign, then the leading digits.
+/// PHP's `(int)"..."` (PHP 7.1 and later): leading whitespace, an optional sign, then the
+/// leading digits; a leading number with a fraction or an exponent (`"1.9"`, `"1e3"`) is read
+/// as a float and truncated, as PHP does.
 pub fn php_int_prefix(text: &str) -> i64 {
     let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (negative, digits) = match trimmed.as_bytes().first() {
@@ -141,6 +144,20 @@ pub fn php_int_prefix(text: &str) -> i64 {
         Some(b'+') => (false, &trimmed[1..]),
         _ => (false, trimmed),
     };
+    let integer_len = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &digits.as_bytes()[integer_len..];
+    let fraction = rest.first() == Some(&b'.')
+        && (integer_len > 0 || rest.get(1).is_some_and(u8::is_ascii_digit));
+    let exponent = integer_len > 0
+        && matches!(rest.first(), Some(b'e' | b'E'))
+        && match rest.get(1) {
+            Some(b'+' | b'-') => rest.get(2).is_some_and(u8::is_ascii_digit),
+            Some(b) => b.is_ascii_digit(),
+            None => false,
+        };
+    if fraction || exponent {
+        return float_to_int(php_float_prefix(trimmed));
+    }
     let mut value: i64 = 0;
     for b in digits.bytes().take_while(u8::is_ascii_digit) {
         let digit = i64::from(b - b'0');
@@ -267,8 +284,26 @@ mod tests {
         assert_eq!(php_int(&json!(12.9)), Some(12));
         assert_eq!(php_int(&json!("99999999999999999999")), Some(i64::MAX));
         assert_eq!(php_int(&json!(1e300)), Some(i64::MAX));
-        assert_eq!(php_int(&json!(true)), None);
+        assert_eq!(php_int(&json!(true)), Some(1));
+        assert_eq!(php_int(&json!(false)), Some(0));
         assert_eq!(php_int(&json!([1])), None);
+        assert_eq!(php_int(&json!({"a": 1})), None);
+        for (text, cast) in [
+            ("1e3", 1000),
+            (" 1e3abc", 1000),
+            ("-2.9", -2),
+            ("1.9", 1),
+            (".5", 0),
+            ("1e", 1),
+            ("1e+2", 100),
+            ("1E-1", 0),
+            ("1.", 1),
+            ("+.", 0),
+            ("12e", 12),
+            ("1e999", 0),
+        ] {
+            assert_eq!(php_int_prefix(text), cast, "{text}");
+        }
     }
 
     #[test]

@@ -85,6 +85,25 @@ fn parameter_names_are_case_sensitive_and_unknown_ones_ignored() {
         json!({"USER_ID": "1", "PHONE_NUMBER": 74951234567_i64, "TYPE": "2", "WHATEVER": [1, 2]}),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
+    // PHP's `(int)`: `true` is user 1, `false` is 0 (then USER_PHONE_INNER), `"1e3"` is 1000.
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": true, "PHONE_NUMBER": "+74951234568", "TYPE": 2}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": false, "PHONE_NUMBER": "+74951234569", "TYPE": 2}),
+    );
+    assert_error(&reply, 400, "ERROR_CORE", "USER_ID or USER_PHONE_INNER should be set");
+    let reply = call(
+        &e,
+        "telephony.externalcall.register",
+        json!({"USER_ID": "1e3", "PHONE_NUMBER": "+74951234569", "TYPE": 2}),
+    );
+    assert_error(&reply, 400, "ERROR_CORE", "User is not found or is not active");
 }
 
 #[test]

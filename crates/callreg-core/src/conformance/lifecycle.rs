@@ -23,6 +23,7 @@ macro_rules! __conformance_lifecycle_cases {
             activity_has_bitrix_fields,
             activity_subject_and_flags_follow_the_call_type,
             activity_bindings_in_bitrix_order,
+            activity_keeps_an_explicitly_bound_closed_deal,
             no_entity_means_no_activity,
             finish_searches_again_when_the_call_had_no_entity,
             created_entities_go_to_the_finishing_user,
@@ -281,6 +282,29 @@ pub fn activity_bindings_in_bitrix_order<S: CrmStore>(store: S) {
     assert_eq!(activity.communication_entity, Some(EntityRef::contact(contact)));
 }
 
+/// A call bound explicitly to a deal that is already won: the activity is bound to that deal,
+/// as Bitrix binds the call's stored bindings whatever their stage; a closed deal is ordered
+/// after leads, before contacts.
+pub fn activity_keeps_an_explicitly_bound_closed_deal<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let contact = portal.given_contact("Ivan", &[NUMBER]);
+    let won = portal.given_deal(EntityRef::contact(contact), "WON");
+    let mut request = RegisterRequest::incoming(1, NUMBER);
+    request.crm_entity_type = Some("DEAL".into());
+    request.crm_entity_id = Some(i64::try_from(won).expect("small id"));
+    let call = portal.registered(&request);
+    let outcome = finish_by(&portal, &call, 1, 30);
+    assert_eq!(outcome.activity_error, None);
+    assert_eq!(outcome.record.primary, Some(EntityRef::deal(won)));
+    let activity = portal
+        .engine
+        .activity(outcome.record.activity_id.expect("an activity"))
+        .expect("readable")
+        .expect("stored");
+    assert_eq!(activity.bindings, vec![EntityRef::deal(won)]);
+    assert_eq!(activity.communication_entity, Some(EntityRef::deal(won)));
+}
+
 /// Nothing to bind: `CRM_ACTIVITY_ID` false and Bitrix's error text.
 pub fn no_entity_means_no_activity<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
@@ -301,13 +325,19 @@ pub fn finish_searches_again_when_the_call_had_no_entity<S: CrmStore>(store: S) 
     let portal = Portal::new(store);
     let call = portal.registered(&RegisterRequest::incoming(1, NUMBER));
     let contact = portal.given_contact("Met during the call", &["8 495 123 45 67"]);
+    let deal = portal.given_deal(EntityRef::contact(contact), "NEW");
     let record = finish_by(&portal, &call, 1, 30).record;
     let activity = portal
         .engine
         .activity(record.activity_id.expect("activity"))
         .expect("readable")
         .expect("stored");
-    assert_eq!(activity.bindings, vec![EntityRef::contact(contact)]);
+    assert_eq!(activity.bindings, vec![EntityRef::deal(deal), EntityRef::contact(contact)]);
+    assert_eq!(
+        activity.communication_entity,
+        Some(EntityRef::contact(contact)),
+        "the phone communication names the record the search ranked first, not its deal"
+    );
     assert_eq!(record.primary, None, "the statistics keep the call's own primary");
 }
 

@@ -35,6 +35,7 @@ macro_rules! __conformance_records_cases {
             new_record_replaces_the_old,
             url_without_fetcher_records_the_url,
             url_with_fetcher_stores_the_download,
+            finish_downloads_its_record_url,
             refused_attach_changes_nothing,
             transcription_checks_in_bitrix_order,
             transcription_needs_a_finished_call,
@@ -555,6 +556,43 @@ pub fn url_with_fetcher_stores_the_download<S: CrmStore>(store: S) {
     let row = statistics(&portal, &call_id);
     assert_eq!(row.record_id, Some(named_id), "refused downloads change nothing");
     assert_eq!(row.record_url, Some(url("get?id=7")));
+}
+
+/// finish's `RECORD_URL` with a fetcher: the record is downloaded once after the finish and
+/// attached to the statistics row and the activity; a failed download is silent (the call is
+/// finished, the URL recorded, no record). Without `RECORD_URL` nothing is downloaded.
+pub fn finish_downloads_its_record_url<S: CrmStore>(store: S) {
+    let good = "https://pbx.example.com/rec/call.mp3";
+    let fetcher = TestFetcher::serving(vec![(good, Ok(mp3()))]);
+    let portal = portal_with_fetcher(store, config(), fetcher.clone());
+    let finish = |call_id: &CallId, url: Option<&str>| {
+        let mut request = FinishRequest::new(call_id.as_str(), 1, 30);
+        request.record_url = url.map(str::to_string);
+        portal.engine.finish(&Auth::webhook(1), &request).expect("finished")
+    };
+
+    let call_id = active_call(&portal, "+7 495 100-00-21");
+    let outcome = finish(&call_id, Some(good));
+    assert_eq!(fetcher.downloads(), 1);
+    let file_id = outcome.record.record_id.expect("the record is attached");
+    assert_eq!(statistics(&portal, &call_id).record_id, Some(file_id));
+    assert_eq!(activity_of(&portal, &call_id).record_id, Some(file_id));
+    let stored = audio(&portal, file_id).expect("stored");
+    assert_eq!(stored.content, Some(mp3()));
+    assert_eq!(stored.url.as_deref(), Some(good));
+
+    let failing = active_call(&portal, "+7 495 100-00-22");
+    let outcome = finish(&failing, Some("https://pbx.example.com/rec/missing.mp3"));
+    assert_eq!(fetcher.downloads(), 2);
+    assert_eq!(outcome.record.record_id, None);
+    let row = statistics(&portal, &failing);
+    assert_eq!(row.record_id, None);
+    assert_eq!(row.record_url.as_deref(), Some("https://pbx.example.com/rec/missing.mp3"));
+
+    let plain = active_call(&portal, "+7 495 100-00-23");
+    finish(&plain, None);
+    finish(&active_call(&portal, "+7 495 100-00-24"), Some(""));
+    assert_eq!(fetcher.downloads(), 2, "nothing to download");
 }
 
 /// A refused attach leaves the current record, the statistics row and the activity as they were.

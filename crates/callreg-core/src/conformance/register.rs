@@ -31,6 +31,7 @@ macro_rules! __conformance_register_cases {
             unknown_line_is_created_per_application,
             internal_extension_is_a_portal_call,
             employee_phone_refuses_lead_creation,
+            employee_phone_in_another_form_refuses_lead_creation,
             own_line_number_refuses_lead_creation,
             numbers_match_whatever_their_format,
             default_region_reads_national_numbers,
@@ -45,6 +46,8 @@ macro_rules! __conformance_register_cases {
             lead_title_and_source_follow_the_call,
             simple_mode_creates_contact_and_deal,
             external_call_id_is_the_only_dedup_key,
+            empty_external_call_id_is_not_a_key,
+            numbers_without_e164_dedup_by_their_whole_stripped_text,
             number_dedup_within_window,
             number_dedup_can_be_switched_off,
             call_id_has_bitrix_format,
@@ -389,6 +392,27 @@ pub fn employee_phone_refuses_lead_creation<S: CrmStore>(store: S) {
     assert!(call.created_lead.is_some());
 }
 
+/// D5 for employees' phones: a phone written in a form that reads as another key under the
+/// default region (`16502530000` in region DE is a German number) is still the employee's
+/// when Bitrix's comparison matches it, so the caller gets no lead.
+pub fn employee_phone_in_another_form_refuses_lead_creation<S: CrmStore>(store: S) {
+    let region = Region::parse("DE").expect("DE is a region");
+    let portal = Portal::with_config(
+        store,
+        EngineConfig { default_region: region, ..EngineConfig::default() },
+    );
+    portal.given_employee("102", Some("16502530000"));
+    let call = portal.registered(&RegisterRequest::incoming(1, "+1 650 253 0000").crm_create(true));
+    assert_eq!(
+        call.lead_creation_error.as_deref(),
+        Some("Lead creation is disabled for local users")
+    );
+    assert!(portal.leads().is_empty());
+    let other =
+        portal.registered(&RegisterRequest::incoming(1, "+1 650 253 0001").crm_create(true));
+    assert!(other.created_lead.is_some(), "another number still gets its lead");
+}
+
 /// The portal's own line numbers are never auto-created as leads.
 pub fn own_line_number_refuses_lead_creation<S: CrmStore>(store: S) {
     let portal = Portal::new(store);
@@ -612,6 +636,11 @@ pub fn lead_title_and_source_follow_the_call<S: CrmStore>(store: S) {
         assert_eq!(lead.source_id, "WEB");
         assert_eq!(lead.source_description, "", "no line, no description");
     }
+    let named = portal.registered(
+        &RegisterRequest::incoming(1, "+7 495 765-43-21").crm_create(true).line("line-1"),
+    );
+    let named_lead = portal.lead(named.created_lead.expect("a lead"));
+    assert_eq!(named_lead.source_description, "Call routed to: line-1.", "not the digit in it");
 }
 
 /// Simple mode: an unknown caller becomes a contact and a deal; no lead.
@@ -670,6 +699,49 @@ pub fn external_call_id_is_the_only_dedup_key<S: CrmStore>(store: S) {
     let later = portal.registered(&RegisterRequest::incoming(1, UNKNOWN).external_call_id("ast-1"));
     assert_eq!(later.call_id, first.call_id);
     assert_eq!(portal.leads().len(), 1);
+}
+
+/// An empty `EXTERNAL_CALL_ID` (a client that always sends the field) is no key: calls from
+/// different numbers stay apart, the number key deduplicates the same number, and the call
+/// stores no `EXTERNAL_CALL_ID`.
+pub fn empty_external_call_id_is_not_a_key<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let first = portal.registered(
+        &RegisterRequest::incoming(1, "+7 916 000-00-13").external_call_id("").crm_create(true),
+    );
+    let other = portal.registered(
+        &RegisterRequest::incoming(1, "+7 916 000-00-14").external_call_id("").crm_create(true),
+    );
+    assert!(!other.deduplicated);
+    assert_ne!(other.call_id, first.call_id);
+    assert_ne!(other.created_lead, first.created_lead);
+    assert_eq!(portal.leads().len(), 2);
+    let again =
+        portal.registered(&RegisterRequest::incoming(1, "8 916 000 00 13").external_call_id(""));
+    assert!(again.deduplicated, "the number key applies");
+    assert_eq!(again.call_id, first.call_id);
+    let calls = portal.engine.active_calls().expect("readable");
+    assert_eq!(calls.len(), 2);
+    assert!(calls.iter().all(|call| call.external_call_id.is_none()), "{calls:?}");
+}
+
+/// Contract D14 for numbers that do not parse: the stripped text, whole. Numbers behind a
+/// service prefix (`#31#`, which shows the caller's id) are two calls when the numbers
+/// differ, and one when they are the same text; `*100#` and `*100` differ, as in Bitrix.
+pub fn numbers_without_e164_dedup_by_their_whole_stripped_text<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let first = portal.registered(&RegisterRequest::incoming(1, "#31#+79161234567"));
+    let other = portal.registered(&RegisterRequest::incoming(1, "#31#+79169999999"));
+    assert!(!other.deduplicated, "another number behind the same prefix");
+    assert_ne!(other.call_id, first.call_id);
+    let again = portal.registered(&RegisterRequest::incoming(1, "#31# +7 916 123-45-67"));
+    assert!(again.deduplicated, "the same stripped text");
+    assert_eq!(again.call_id, first.call_id);
+    let ussd = portal.registered(&RegisterRequest::incoming(1, "*100#"));
+    let short = portal.registered(&RegisterRequest::incoming(1, "*100"));
+    assert!(!short.deduplicated);
+    assert_ne!(short.call_id, ussd.call_id);
+    assert_eq!(portal.engine.active_calls().expect("readable").len(), 4);
 }
 
 /// Without `EXTERNAL_CALL_ID`: same user, number (by E.164, D14), type, application and line

@@ -24,9 +24,14 @@ macro_rules! __conformance_suffix_cases {
             suffix_matches_are_ranked_like_the_others,
             a_suffix_shared_by_too_many_records_matches_none,
             excluded_numbers_are_not_matched_by_suffix,
+            suffix_skips_phones_whose_key_is_excluded,
             search_matches_as_register_does,
             bitrix_codes_are_of_the_stripped_caller,
             odd_formats_bitrix_matches_are_matched,
+            bitrix_criterion_two_on_a_portal_of_region_by,
+            a_finished_lead_does_not_hide_a_client_of_a_later_tier,
+            bitrix_criterion_two_on_a_portal_of_region_de,
+            bitrix_criterion_two_on_a_portal_of_region_ru,
             suffix_index_contract,
             suffix_index_follows_commits_and_rollbacks,
             bitrix_code_index_contract,
@@ -149,6 +154,24 @@ pub fn excluded_numbers_are_not_matched_by_suffix<S: CrmStore>(store: S) {
     assert_eq!(found.primary, None);
 }
 
+/// A record is not matched by suffix through a phone on the exclusion list, while a record
+/// with the suffix on another phone still is (tier 3 filters as the Bitrix tier does).
+pub fn suffix_skips_phones_whose_key_is_excluded<S: CrmStore>(store: S) {
+    let portal = with_suffix(store, 7);
+    let excluded_owner = portal.given_contact("Excluded phone", &["+7 495 123-45-67"]);
+    portal.given_excluded("+7 495 123-45-67");
+    let caller = "+7 999 123 45 67";
+    let found = portal.engine.find_owners_of_number(caller, None).unwrap();
+    assert!(!found.excluded, "the caller itself is not excluded");
+    assert_eq!(found.primary, None, "only through an excluded phone: {found:?}");
+    assert!(portal.engine.search_crm_entities(caller).unwrap().is_empty());
+    let other = portal.given_contact("Two phones", &["+7 495 123-45-67", "+7 812 123-45-67"]);
+    let found = portal.engine.find_owners_of_number(caller, None).unwrap();
+    assert_eq!(found.tier, Some(MatchTier::NationalSuffix));
+    assert_eq!(found.primary, Some(EntityRef::contact(other)), "{found:?}");
+    assert!(!found.bound.contains(&EntityRef::contact(excluded_owner)));
+}
+
 /// `searchCrmEntities` finds records the way register does (contract 3a): tier 3 when it is
 /// on, Bitrix's own criterion, and never a number on the exclusion list.
 pub fn search_matches_as_register_does<S: CrmStore>(store: S) {
@@ -204,6 +227,70 @@ pub fn odd_formats_bitrix_matches_are_matched<S: CrmStore>(store: S) {
         let found = portal.engine.find_owners_of_number(called, None).unwrap();
         assert_eq!(found.primary, Some(EntityRef::contact(contact)), "{stored} / {called}");
     }
+}
+
+/// A key that finds only a lead no longer in process binds nothing; the later tiers still run
+/// (Bitrix searches by both its criteria at once), so the client they find is bound and no
+/// lead is created beside the junk one.
+pub fn a_finished_lead_does_not_hide_a_client_of_a_later_tier<S: CrmStore>(store: S) {
+    let default_region = crate::phone::Region::parse("DE").expect("a region");
+    let config = EngineConfig { default_region, suffix_digits: Some(7), ..EngineConfig::default() };
+    let portal = Portal::with_config(store, config);
+    let junk = portal.given_lead("Junk", "JUNK", &["+1 650 253 0000", "+7 495 123 45 67"]);
+    let saved_without_plus = portal.given_contact("Saved without +", &["16502530000"]);
+    let found = portal.engine.find_owners_of_number("+1 650 253 0000", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(saved_without_plus)), "{found:?}");
+    assert_eq!(found.tier, Some(MatchTier::BitrixCode));
+    let call = portal.registered(&RegisterRequest::incoming(1, "+1 650 253 0000").crm_create(true));
+    assert_eq!(call.primary, Some(EntityRef::contact(saved_without_plus)));
+    assert_eq!(call.created_lead, None);
+    // Tier 3 likewise.
+    let same_suffix = portal.given_contact("Same last digits", &["+7 999 123 45 67"]);
+    let found = portal.engine.find_owners_of_number("+7 495 123 45 67", None).unwrap();
+    assert_eq!(found.primary, Some(EntityRef::contact(same_suffix)), "{found:?}");
+    assert_eq!(found.tier, Some(MatchTier::NationalSuffix));
+    // Nothing later either: the key's tier stays, with nothing bound.
+    let alone = portal.given_lead("Converted", "CONVERTED", &["+44 20 7946 0000"]);
+    let found = portal.engine.find_owners_of_number("+44 20 7946 0000", None).unwrap();
+    assert_eq!((found.primary, found.tier), (None, Some(MatchTier::DefaultRegion)));
+    assert_eq!(portal.leads(), vec![junk, alone]);
+}
+
+/// Bitrix's criterion 2 on a portal of region BY: on a Russian line, the caller's national
+/// number matches a phone written in national form.
+pub fn bitrix_criterion_two_on_a_portal_of_region_by<S: CrmStore>(store: S) {
+    criterion_two(store, "BY", "(495) 111-22-33", "+7 495 111 22 33", "+7 495 700 00 01");
+}
+
+/// Bitrix's criterion 2 on a portal of region DE (where `(495) 111-22-33` reads as German).
+pub fn bitrix_criterion_two_on_a_portal_of_region_de<S: CrmStore>(store: S) {
+    criterion_two(store, "DE", "(495) 111-22-33", "+7 495 111 22 33", "+7 495 700 00 01");
+}
+
+/// Bitrix's criterion 2 on a portal of region RU, for a Belarusian caller on a Belarusian
+/// line (`(017) ...`: Bitrix's code drops the `0`).
+pub fn bitrix_criterion_two_on_a_portal_of_region_ru<S: CrmStore>(store: S) {
+    criterion_two(store, "RU", "(017) 123-45-67", "+375 17 123 45 67", "+375 17 700 00 01");
+}
+
+/// On a line of another country, the caller's national number there matches a phone written
+/// in national form; a phone written internationally with the same digits (another number)
+/// does not; without the line there is no criterion 2.
+fn criterion_two<S: CrmStore>(store: S, region: &str, stored: &str, caller: &str, line: &str) {
+    let default_region = crate::phone::Region::parse(region).expect("a region");
+    let portal =
+        Portal::with_config(store, EngineConfig { default_region, ..EngineConfig::default() });
+    let contact = portal.given_contact("National form", &[stored]);
+    portal.given_contact("Same digits, other numbers", &["+49 5111 2233", "+17 1234567"]);
+    let found = portal.engine.find_owners_of_number(caller, Some(line)).unwrap();
+    assert_eq!(found.bound, vec![EntityRef::contact(contact)], "{region}: {stored} / {caller}");
+    assert_eq!(found.primary, Some(EntityRef::contact(contact)));
+    assert_eq!(found.tier, Some(MatchTier::BitrixCode));
+    let alone = portal.engine.find_owners_of_number(caller, None).unwrap();
+    assert_eq!(alone.primary, None, "{region}: no line, no criterion 2");
+    let call = portal.registered(&RegisterRequest::incoming(1, caller).line(line).crm_create(true));
+    assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{region}");
+    assert_eq!(call.created_lead, None);
 }
 
 fn phone(value: &str, key: &str) -> Phone {
