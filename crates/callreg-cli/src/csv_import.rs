@@ -13,8 +13,9 @@
 //! ```
 
 use callreg_core::{
-    CallregError, CrmStore, Engine, NewCompany, NewContact, NewLead, PhoneInput, UserId,
+    CallregError, CrmStore, Engine, NewCompany, NewContact, NewLead, PhoneInput, StoreError, UserId,
 };
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::Read;
 
@@ -245,9 +246,34 @@ pub enum RowError {
     /// `SOURCE_ID` is not in the portal's source list.
     #[error("SOURCE_ID {0:?} is not a known source")]
     UnknownSource(String),
-    /// Storing the row failed; nothing of it was stored.
+    /// The engine refused the row (a rule, or a constraint of the store); nothing of it was
+    /// stored.
     #[error("not stored: {0}")]
     Store(String),
+}
+
+/// Why a row was not stored: the row itself, or the store, which then fails every row after
+/// it too (busy, full, damaged, an I/O error) and so ends the import.
+enum RowFailure {
+    Row(RowError),
+    Store(CallregError),
+}
+
+impl From<RowError> for RowFailure {
+    fn from(error: RowError) -> Self {
+        RowFailure::Row(error)
+    }
+}
+
+impl From<CallregError> for RowFailure {
+    fn from(error: CallregError) -> Self {
+        match error {
+            CallregError::Store(ref e) if !matches!(e, StoreError::Constraint(_)) => {
+                RowFailure::Store(error)
+            }
+            other => RowFailure::Row(RowError::Store(other.to_string())),
+        }
+    }
 }
 
 /// Parses one data row under `header` into the record to store. Pure: references to other
@@ -406,13 +432,91 @@ pub enum ImportError {
         #[source]
         source: csv::Error,
     },
+    /// The store failed (after `imported` rows were stored): the row on `line` and those
+    /// after it were not imported.
+    #[error("the store failed at line {line}, after {imported} imported rows: {source}")]
+    Store {
+        /// Rows stored before the failure.
+        imported: u64,
+        /// The line of the row that could not be stored.
+        line: u64,
+        /// The engine's error.
+        #[source]
+        source: CallregError,
+    },
 }
 
 /// A CSV file whose header row has been read and checked.
 #[derive(Debug)]
 pub struct CsvImport<R> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineBreaks<R>>,
     header: Header,
+}
+
+/// The input of the CSV reader, noting where its line breaks are (`\n`, `\r\n`, a lone `\r`)
+/// so that a row's line is the file's whatever its line endings: the reader's own count is
+/// off after `\r\n` and blank lines.
+#[derive(Debug)]
+struct LineBreaks<R> {
+    inner: R,
+    /// The offset of the next byte read.
+    offset: u64,
+    /// The breaks read and not yet counted, ascending: offset and length (2 for `\r\n`).
+    pending: VecDeque<(u64, u64)>,
+    /// A `\r` ended the last read: the next byte decides whether a `\n` completes it.
+    open_cr: Option<u64>,
+    /// How many breaks were counted.
+    counted: u64,
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        LineBreaks { inner, offset: 0, pending: VecDeque::new(), open_cr: None, counted: 0 }
+    }
+
+    /// The line (from 1) of the row the reader says starts at `offset`; rows are asked in
+    /// order. The reader may place a row's start on the line endings before it (a blank line,
+    /// the `\n` of a `\r\n`): those are skipped.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut start = offset;
+        while let Some(&(at, len)) = self.pending.front()
+            && at <= start
+        {
+            self.pending.pop_front();
+            self.counted += 1;
+            start = start.max(at + len);
+        }
+        let open = u64::from(self.open_cr.is_some_and(|at| at < start));
+        self.counted + open + 1
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &byte) in buf.iter().take(n).enumerate() {
+            let at = self.offset + i as u64;
+            if let Some(cr) = self.open_cr.take() {
+                if byte == b'\n' {
+                    self.pending.push_back((cr, 2));
+                    continue;
+                }
+                self.pending.push_back((cr, 1));
+            }
+            match byte {
+                b'\n' => self.pending.push_back((at, 1)),
+                b'\r' => self.open_cr = Some(at),
+                _ => {}
+            }
+        }
+        if n == 0
+            && let Some(cr) = self.open_cr.take()
+        {
+            self.pending.push_back((cr, 1));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 impl<R: Read> CsvImport<R> {
@@ -422,8 +526,10 @@ impl<R: Read> CsvImport<R> {
     /// [`ImportError::Header`] for a missing or refused header, [`ImportError::Read`] when
     /// reading fails.
     pub fn open(kind: ImportKind, input: R) -> Result<Self, ImportError> {
-        let mut reader =
-            csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(LineBreaks::new(input));
         let names = reader
             .byte_headers()
             .map_err(|source| ImportError::Read { imported: 0, source })?
@@ -459,12 +565,18 @@ impl<R: Read> CsvImport<R> {
                     return Err(ImportError::Read { imported: summary.imported, source });
                 }
             }
-            let line = record.position().map_or(0, csv::Position::line);
+            let start = record.position().map_or(0, csv::Position::byte);
+            let line = self.reader.get_mut().line_of(start);
             let fields: Vec<&[u8]> = record.iter().collect();
-            let outcome = parse_row(&self.header, &fields).and_then(|row| store_row(engine, &row));
+            let outcome = parse_row(&self.header, &fields)
+                .map_err(RowFailure::Row)
+                .and_then(|row| store_row(engine, &row));
             match outcome {
                 Ok(()) => summary.imported += 1,
-                Err(reason) => summary.rejected.push(Rejection { line, reason }),
+                Err(RowFailure::Row(reason)) => summary.rejected.push(Rejection { line, reason }),
+                Err(RowFailure::Store(source)) => {
+                    return Err(ImportError::Store { imported: summary.imported, line, source });
+                }
             }
             progress(self.reader.position().byte());
         }
@@ -472,8 +584,8 @@ impl<R: Read> CsvImport<R> {
 }
 
 /// Checks a row's references, then stores it in one engine call.
-fn store_row<S: CrmStore>(engine: &Engine<S>, row: &ImportRow) -> Result<(), RowError> {
-    let store = |e: CallregError| RowError::Store(e.to_string());
+fn store_row<S: CrmStore>(engine: &Engine<S>, row: &ImportRow) -> Result<(), RowFailure> {
+    let store = RowFailure::from;
     let assigned = match row {
         ImportRow::Contact(c) => c.assigned_by,
         ImportRow::Company(c) => c.assigned_by,
@@ -482,14 +594,14 @@ fn store_row<S: CrmStore>(engine: &Engine<S>, row: &ImportRow) -> Result<(), Row
     if let Some(user) = assigned
         && !engine.user(user).map_err(store)?.is_some_and(|u| u.active)
     {
-        return Err(RowError::UnknownUser(user.0));
+        return Err(RowError::UnknownUser(user.0).into());
     }
     match row {
         ImportRow::Contact(contact) => {
             if let Some(company) = contact.company_id
                 && engine.company(company).map_err(store)?.is_none()
             {
-                return Err(RowError::UnknownCompany(company));
+                return Err(RowError::UnknownCompany(company).into());
             }
             engine.add_contact(contact).map_err(store)?;
         }
@@ -500,7 +612,7 @@ fn store_row<S: CrmStore>(engine: &Engine<S>, row: &ImportRow) -> Result<(), Row
             if let Some(source) = &lead.source_id
                 && !engine.read(|tx| tx.source_exists(source)).map_err(store)?
             {
-                return Err(RowError::UnknownSource(source.clone()));
+                return Err(RowError::UnknownSource(source.clone()).into());
             }
             engine.add_lead(lead).map_err(store)?;
         }
@@ -630,6 +742,60 @@ mod tests {
         let anna = engine.contact(ids[1]).unwrap().unwrap();
         assert_eq!(anna.last_name, "Smith, Jr");
         assert_eq!(anna.phones.len(), 2);
+    }
+
+    /// The lines of the rejected rows of `csv` (one field per row; `x` rows are refused).
+    fn rejected_lines(csv: &[u8]) -> Vec<u64> {
+        let engine = Engine::new(MemoryStore::new(), EngineConfig::default()).unwrap();
+        let import = CsvImport::open(ImportKind::Companies, csv).unwrap();
+        let summary = import.run(&engine, |_| {}).unwrap();
+        summary.rejected.iter().map(|r| r.line).collect()
+    }
+
+    #[test]
+    fn rejected_rows_carry_the_file_line_whatever_the_line_endings() {
+        // Row 4 of each file (after the header, a good row and a multi-line or blank part)
+        // has a phone without digits.
+        let cases: [(&[u8], Vec<u64>); 7] = [
+            (b"TITLE,PHONE\nA,1\nB,x\nC,x\n", vec![3, 4]),
+            (b"TITLE,PHONE\r\nA,1\r\nB,x\r\nC,x\r\n", vec![3, 4]),
+            (b"TITLE,PHONE\rA,1\rB,x\rC,x\r", vec![3, 4]),
+            (b"TITLE,PHONE\n\nA,1\n\nB,x\nC,x", vec![5, 6]),
+            (b"TITLE,PHONE\r\n\"m\r\nl\",1\r\nB,x\r\n", vec![4]),
+            (b"TITLE,PHONE\n\"m\nl\nn\",x\nB,x\n", vec![2, 5]),
+            (b"\xEF\xBB\xBFTITLE,PHONE\r\nA,x\r\n", vec![2]),
+        ];
+        for (csv, lines) in cases {
+            assert_eq!(rejected_lines(csv), lines, "{:?}", String::from_utf8_lossy(csv));
+        }
+    }
+
+    #[test]
+    fn a_failing_store_ends_the_import() {
+        use callreg_core::StoreTx;
+        use callreg_core::store::StoreResult;
+        /// A store whose every transaction fails as a full disk does.
+        #[derive(Debug)]
+        struct Full(MemoryStore, std::sync::atomic::AtomicBool);
+        impl CrmStore for Full {
+            fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
+                if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(StoreError::Full("database or disk is full".into()));
+                }
+                self.0.begin()
+            }
+        }
+        let engine =
+            Engine::new(Full(MemoryStore::new(), false.into()), EngineConfig::default()).unwrap();
+        engine.store().1.store(true, std::sync::atomic::Ordering::SeqCst);
+        let csv = "TITLE,PHONE\nA,x\nB,1\nC,2\n";
+        let import = CsvImport::open(ImportKind::Companies, csv.as_bytes()).unwrap();
+        match import.run(&engine, |_| {}) {
+            Err(ImportError::Store { imported: 0, line: 3, source }) => {
+                assert!(matches!(source, CallregError::Store(StoreError::Full(_))), "{source}");
+            }
+            other => panic!("expected the store's failure, got {other:?}"),
+        }
     }
 
     #[test]

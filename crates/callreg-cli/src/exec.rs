@@ -169,13 +169,19 @@ pub fn run_exec<S: CrmStore>(
     mut output: impl Write,
     limits: ExecLimits,
 ) -> Result<ExecSummary, ExecError> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
     let mut session = ExecSession::new(engine);
     let mut summary = ExecSummary::default();
     let mut line = Vec::new();
+    let mut first = true;
     loop {
-        let answer = match read_bounded_line(&mut input, &mut line, limits.max_line_bytes)
-            .map_err(ExecError::Input)?
-        {
+        let read = read_bounded_line(&mut input, &mut line, limits.max_line_bytes)
+            .map_err(ExecError::Input)?;
+        // A file saved with a byte-order mark starts with one; it is no part of the request.
+        if std::mem::take(&mut first) && read == LineRead::Line && line.starts_with(BOM) {
+            line.drain(..BOM.len());
+        }
+        let answer = match read {
             LineRead::Eof => return Ok(summary),
             LineRead::TooLong => Some((ExecSession::<S>::too_long(limits.max_line_bytes), true)),
             LineRead::Line => session.answer(&line),
@@ -236,17 +242,26 @@ pub fn read_bounded_line(
             Some(at) => (&available[..at], true),
             None => (available, false),
         };
+        // The `\r` of a `\r\n` is the line break's, not the line's.
+        let kept = match chunk {
+            [rest @ .., b'\r'] if newline => rest,
+            _ => chunk,
+        };
         if !too_long {
-            if line.len() + chunk.len() > max {
+            if line.len() + kept.len() > max {
                 too_long = true;
                 line.clear();
             } else {
-                line.extend_from_slice(chunk);
+                line.extend_from_slice(kept);
             }
         }
-        let used = chunk.len() + usize::from(newline);
-        input.consume(used);
+        let chunk_len = chunk.len();
+        input.consume(chunk_len + usize::from(newline));
         if newline {
+            // A `\r\n` split between two reads left its `\r` in the line.
+            if chunk_len == 0 && line.last() == Some(&b'\r') {
+                line.pop();
+            }
             return Ok(if too_long { LineRead::TooLong } else { LineRead::Line });
         }
     }

@@ -22,7 +22,7 @@ pub struct ReadmeExamples;
 use crate::csv_import::{CsvImport, ImportError, ImportKind};
 use crate::exec::{ExecError, ExecLimits, run_exec};
 use crate::options::{Cli, Command, OptionError, StoreChoice};
-use callreg_core::store::StoreError;
+use callreg_core::store::{StoreError, StoreResult, StoreTx};
 use callreg_core::{CallregError, CrmStore, Engine, EngineConfig};
 use callreg_store_memory::MemoryStore;
 use callreg_store_sqlite::SqliteStore;
@@ -116,13 +116,16 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
     let prepared = prepare(&cli.command)?;
     match cli.portal.store() {
         StoreChoice::Memory => execute(&Engine::new(MemoryStore::new(), config)?, prepared),
-        StoreChoice::Sqlite(path) => {
-            if prepared.reads_only() && !path.exists() {
+        StoreChoice::Sqlite(path) if prepared.reads_only() => {
+            if !path.exists() {
                 return Err(CliError::NoDatabase(path));
             }
-            let engine = open_database(&path, config)?;
-            execute(&engine, prepared)
+            // A listing reads the file as it is: no migration, no write, no write lock.
+            let store = SqliteStore::open_read_only(&path)
+                .map_err(|source| CliError::OpenDatabase { path: path.clone(), source })?;
+            print(&listing(&store, prepared, config.time_zone)?)
         }
+        StoreChoice::Sqlite(path) => execute(&open_database(&path, config)?, prepared),
     }
 }
 
@@ -140,7 +143,13 @@ pub fn open_database(path: &Path, config: EngineConfig) -> Result<Engine<SqliteS
 }
 
 fn open_input(path: &Path) -> Result<File, CliError> {
-    File::open(path).map_err(|source| CliError::OpenInput { path: path.to_path_buf(), source })
+    let refused = |source| CliError::OpenInput { path: path.to_path_buf(), source };
+    let file = File::open(path).map_err(refused)?;
+    // A directory opens but cannot be read: refused here, before any database is created.
+    if file.metadata().map_err(refused)?.is_dir() {
+        return Err(refused(io::Error::new(io::ErrorKind::IsADirectory, "is a directory")));
+    }
+    Ok(file)
 }
 
 fn prepare(command: &Command) -> Result<Prepared, CliError> {
@@ -174,12 +183,11 @@ fn execute<S: CrmStore>(engine: &Engine<S>, prepared: Prepared) -> Result<(), Cl
     let text = match prepared {
         Prepared::Exec(input) => {
             let output = io::BufWriter::new(io::stdout().lock());
-            return match run_exec(engine, input, output, ExecLimits::default()) {
-                Ok(_) => Ok(()),
-                // The reader went away (`callreg exec | head`): nothing left to answer to.
-                Err(ExecError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(e.into()),
-            };
+            // A closed output (`callreg exec | head`) ends the run like any failure to write:
+            // the requests after it are not run, which a script must be able to tell.
+            return run_exec(engine, input, output, ExecLimits::default())
+                .map(drop)
+                .map_err(CliError::from);
         }
         Prepared::Import { path, size, import } => {
             let kind = import.header().kind();
@@ -190,9 +198,31 @@ fn execute<S: CrmStore>(engine: &Engine<S>, prepared: Prepared) -> Result<(), Cl
             bar.finish_and_clear();
             summary?.to_string()
         }
+        listed @ (Prepared::Calls { .. } | Prepared::Events { .. }) => {
+            listing(engine.store(), listed, zone)?
+        }
+    };
+    print(&text)
+}
+
+/// The text of a listing command, read in one read-only transaction of `store`.
+fn listing<S: CrmStore>(
+    store: &S,
+    prepared: Prepared,
+    zone: chrono_tz::Tz,
+) -> Result<String, CliError> {
+    let read = |query: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>| {
+        store.read_only(query).map_err(|e| CliError::Engine(e.into()))
+    };
+    Ok(match prepared {
         Prepared::Calls { limit, json } => {
-            let rows =
-                tables::recent_calls(&engine.active_calls()?, &engine.call_records()?, limit);
+            let (mut active, mut finished) = (Vec::new(), Vec::new());
+            read(&mut |tx| {
+                active = tx.list_active_calls()?;
+                finished = tx.list_call_records()?;
+                Ok(())
+            })?;
+            let rows = tables::recent_calls(&active, &finished, limit);
             if json {
                 pretty(&tables::calls_json(&rows, zone))
             } else {
@@ -200,14 +230,24 @@ fn execute<S: CrmStore>(engine: &Engine<S>, prepared: Prepared) -> Result<(), Cl
             }
         }
         Prepared::Events { limit, json } => {
-            let events = engine.pending_events(limit)?;
+            let mut events = Vec::new();
+            read(&mut |tx| {
+                events = tx.outbox_events(limit)?;
+                Ok(())
+            })?;
             if json {
                 pretty(&tables::events_json(&events, zone))
             } else {
                 tables::events_table(&events, zone)
             }
         }
-    };
+        Prepared::Exec(_) | Prepared::Import { .. } => String::new(),
+    })
+}
+
+/// Writes a command's text to standard output; a reader that went away (`callreg calls |
+/// head`) is no failure.
+fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),

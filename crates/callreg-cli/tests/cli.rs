@@ -82,6 +82,96 @@ fn an_overlong_line_is_refused_without_ending_the_run() {
 }
 
 #[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_no_part_of_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend_from_slice(b"{\"method\": \"user.get\", \"params\": {\"ID\": 1}}\r\n");
+    // A line of exactly the limit, ended by `\r\n`, is within it.
+    let mut at_limit = b"{\"method\": \"user.get\", \"params\": {\"NAME\": \"".to_vec();
+    at_limit.resize(callreg_cli::exec::DEFAULT_MAX_LINE_BYTES - 3, b'x');
+    at_limit.extend_from_slice(b"\"}}\r\n");
+    input.extend_from_slice(&at_limit);
+    let output = run(dir.path(), &["--memory", "exec"], &input);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(statuses(&answers(&output)), [200, 200]);
+}
+
+#[test]
+fn a_closed_output_ends_exec_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests = request("user.get", json!({"ID": 1})).repeat(20_000);
+    let mut child = common::callreg(dir.path())
+        .args(["--memory", "exec"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = input.write_all(requests.as_bytes());
+    });
+    // Read one answer, then close the pipe, as `callreg exec | head -1` does.
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    drop(out);
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(first.contains("\"status\":200"), "{first}");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("callreg: cannot write the responses:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_directory_is_no_input_and_creates_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("requests")).unwrap();
+    for args in [
+        &["--db", "portal.db", "exec", "requests"][..],
+        &["--db", "portal.db", "import", "contacts", "requests"],
+    ] {
+        let output = run(dir.path(), args, b"");
+        assert_fatal(&output, 1, "cannot read requests: is a directory");
+        assert!(!dir.path().join("portal.db").exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_database_named_like_sqlite_specials_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [":memory:", "file:portal.db?mode=memory"] {
+        let answers = {
+            let output = run(
+                dir.path(),
+                &["--db", name, "exec"],
+                request("crm.contact.add", json!({"fields": {"NAME": "Kept"}})).as_bytes(),
+            );
+            assert!(output.status.success(), "{}", stderr(&output));
+            answers(&output)
+        };
+        assert_eq!(statuses(&answers), [200]);
+        assert!(dir.path().join(name).is_file(), "{name} is a file");
+        let listed = run(
+            dir.path(),
+            &["--db", name, "exec"],
+            request("crm.contact.list", json!({})).as_bytes(),
+        );
+        assert_eq!(answers_of(&listed)[0]["body"]["total"], 1, "{name} kept the contact");
+    }
+}
+
+fn answers_of(output: &std::process::Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", stderr(output));
+    answers(output)
+}
+
+#[test]
 fn exec_reads_a_file_given_as_argument() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("requests.jsonl"), request("user.get", json!({"ID": 1})))
@@ -322,6 +412,44 @@ fn calls_and_events_list_what_is_in_the_database() {
     // Listing does not consume: the events are still there for event.offline.get.
     let taken = exec_db(dir.path(), &request("event.offline.get", json!({"limit": 50})));
     assert_eq!(taken[0]["body"]["result"]["events"].as_array().unwrap().len(), 8);
+
+    // Events a reader took without clearing them are listed with that reader.
+    exec_db(dir.path(), &register("+7 812 999-88-76", "third"));
+    let claim = request("event.offline.get", json!({"limit": 2, "clear": 0}));
+    let taken = exec_db(dir.path(), &claim);
+    let reader = taken[0]["body"]["result"]["process_id"].as_str().unwrap().to_string();
+    let listed = run(dir.path(), &["--db", "portal.db", "events", "--json"], b"");
+    let listed: Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let readers: Vec<&Value> =
+        listed.as_array().unwrap().iter().map(|e| &e["PROCESS_ID"]).collect();
+    assert_eq!(readers, [&json!(reader), &json!(reader), &Value::Null], "{listed}");
+    let table = stdout(&run(dir.path(), &["--db", "portal.db", "events"], b""));
+    assert!(table.lines().nth(1).unwrap().ends_with(&reader), "{table}");
+}
+
+#[test]
+fn listings_read_the_file_without_writing_or_waiting_for_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    exec_db(dir.path(), &register("+7 495 123-45-67", "first"));
+    let database = dir.path().join("portal.db");
+    let before = std::fs::read(&database).unwrap();
+    // Another program holds the write lock for the whole listing.
+    let holder = rusqlite::Connection::open(&database).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for command in ["calls", "events"] {
+        let output = run(dir.path(), &["--db", "portal.db", command], b"");
+        assert!(output.status.success(), "{command}: {}", stderr(&output));
+        assert!(stdout(&output).contains("+74951234567") || command == "events");
+    }
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(std::fs::read(&database).unwrap(), before, "the listings wrote nothing");
+
+    // An empty file is no database, and stays empty.
+    std::fs::write(dir.path().join("empty.db"), b"").unwrap();
+    let output = run(dir.path(), &["--db", "empty.db", "calls"], b"");
+    assert_fatal(&output, 1, "the file holds no callreg database yet");
+    assert_eq!(std::fs::metadata(dir.path().join("empty.db")).unwrap().len(), 0);
 }
 
 #[test]

@@ -498,6 +498,11 @@ impl<S: CrmStore> Engine<S> {
         self.read(|tx| tx.pending_events(limit))
     }
 
+    /// Up to `limit` events of the outbox, claimed by a reader or not, oldest first.
+    pub fn outbox_events(&self, limit: usize) -> Result<Vec<OutboxEvent>, CallregError> {
+        self.read(|tx| tx.outbox_events(limit))
+    }
+
     /// Acknowledges (removes) delivered events; returns how many were removed.
     pub fn acknowledge_events(&self, ids: &[u64]) -> Result<usize, CallregError> {
         self.in_transaction(|tx| Ok(tx.delete_events(ids)?))

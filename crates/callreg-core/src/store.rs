@@ -73,7 +73,8 @@ pub trait CrmStore: Send + Sync {
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
 
     /// Runs `read` in a transaction that is never committed: what it reads is one consistent
-    /// state of the store, anything it writes is discarded. For lookups, which take
+    /// state of the store, anything it writes is discarded (or refused: an adapter may answer
+    /// reads from a connection that cannot write). For lookups, which take
     /// nanoseconds: an adapter may use a cheaper transaction than [`begin`](Self::begin)'s
     /// (no heap allocation, no write lock). The default is `begin`, then a rollback.
     fn read_only(
@@ -309,6 +310,9 @@ pub trait StoreTx {
     }
     /// Up to `limit` events not claimed by any reader, oldest first.
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>>;
+    /// Up to `limit` events of the outbox, claimed or not, oldest first; a claimed one carries
+    /// its reader's process id.
+    fn outbox_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>>;
     /// Marks events as claimed by a reader's process id.
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()>;
     /// Every event claimed by this process id, oldest first.

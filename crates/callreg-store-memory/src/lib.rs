@@ -873,6 +873,10 @@ impl StoreTx for MemoryTx<'_> {
         unclaimed.take(limit).map(|(id, e)| e.to_model(id)).collect()
     }
 
+    fn outbox_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
+        self.state.events.iter().take(limit).map(|(id, e)| e.to_model(id)).collect()
+    }
+
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
         for &id in ids {
             if let Some(event) = self.state.events.get_mut(id) {

@@ -103,8 +103,8 @@ use crate::cache::ReadCache;
 use crate::error::{SqliteError, is_busy};
 use crate::tx::{SqliteTx, run};
 use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
-use rusqlite::Connection;
 use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -159,7 +159,8 @@ impl SqliteStore {
     /// modified), [`StoreError::Corrupt`] for a file that is not a SQLite database,
     /// [`StoreError::Io`] when the file cannot be opened or created.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
-        let path = path.as_ref();
+        let given = path.as_ref();
+        let path = &file_path(given);
         let mut conn = open_connection(path)?;
         let reader = open_reader(path)?;
         let checkpointer = Some(Checkpointer::start(path, &mut conn)?);
@@ -167,7 +168,51 @@ impl SqliteStore {
             writer: Mutex::new(Session::cached(conn)),
             reader: Some(Mutex::new(Session { conn: reader, cache: None })),
             checkpointer,
-            path: Some(path.to_path_buf()),
+            path: Some(given.to_path_buf()),
+            temp_dir: None,
+        })
+    }
+
+    /// Opens an existing database for reading only, as inspection tools need: no file is
+    /// created, nothing is migrated or written, and no write lock is ever taken (in WAL mode
+    /// readers do not wait for writers). [`CrmStore::read_only`] works; [`CrmStore::begin`]
+    /// fails.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when the file cannot be opened, [`StoreError::Corrupt`] for a file
+    /// that is not a SQLite database, [`StoreError::NewerSchema`] for a file of a newer build,
+    /// and [`StoreError::Other`] for a file without the schema (an empty file) or with an older
+    /// one (opening it with [`SqliteStore::open`] migrates it).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let given = path.as_ref();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(file_path(given), flags).map_err(SqliteError::from)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(SqliteError::from)?;
+        let version = schema::stored_version(&conn)?;
+        schema::check_not_newer(version)?;
+        if version == 0 {
+            return Err(StoreError::other("the file holds no callreg database yet"));
+        }
+        if version < schema::SCHEMA_VERSION {
+            return Err(StoreError::other(format!(
+                "the database has schema {version}, this build reads {}: a command that writes \
+                 (exec, import) upgrades it",
+                schema::SCHEMA_VERSION
+            )));
+        }
+        let setup = || -> Result<(), SqliteError> {
+            conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+            conn.set_prepared_statement_cache_capacity(statements::CACHE_CAPACITY);
+            Ok(())
+        };
+        setup()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(Session { conn, cache: None }),
+            reader: None,
+            checkpointer: None,
+            path: Some(given.to_path_buf()),
             temp_dir: None,
         })
     }
@@ -253,6 +298,9 @@ impl Session {
 impl CrmStore for SqliteStore {
     fn begin(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
         let mut session = self.lock();
+        if session.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(StoreError::other("the store was opened read-only"));
+        }
         if !session.conn.is_autocommit() {
             // A transaction whose ROLLBACK failed in `Drop`: finish rolling it back.
             run(&session.conn, "ROLLBACK").map_err(SqliteError::from)?;
@@ -342,6 +390,13 @@ fn prepare_all(conn: &Connection) {
     }
 }
 
+/// `path` as SQLite must be given it to open that very file: a relative path gets a leading
+/// `./`, so that `:memory:` or `file:x?mode=memory` name files, not a database in memory
+/// (whose data would be lost without a word) or a URI.
+fn file_path(path: &Path) -> PathBuf {
+    if path.is_relative() { Path::new(".").join(path) } else { path.to_path_buf() }
+}
+
 /// Opens and prepares a file database: refuses a newer schema before anything is written,
 /// then sets the connection up and migrates.
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -355,10 +410,17 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         .pragma_query_value(None, "journal_mode", |row| row.get(0))
         .map_err(SqliteError::from)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        retry_busy(|| {
+        let now = retry_busy(|| {
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
                 .map_err(SqliteError::from)
         })?;
+        // SQLite keeps the old mode, without an error, where WAL cannot work (a file system
+        // without shared memory, a VFS without it): the store's promises need WAL.
+        if !now.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::other(format!(
+                "the database cannot be switched to WAL (its journal mode stays {now})"
+            )));
+        }
     }
     configure(&conn)?;
     Ok(conn)

@@ -272,7 +272,7 @@ pub(crate) fn transcript_message(row: &Row<'_>) -> rusqlite::Result<TranscriptMe
     })
 }
 
-/// `PENDING_EVENTS`, `CLAIMED_EVENTS`.
+/// `PENDING_EVENTS`, `OUTBOX_EVENTS`, `CLAIMED_EVENTS`.
 pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<OutboxEvent> {
     let data: String = row.get(2)?;
     let data = serde_json::from_str::<EventData>(&data)

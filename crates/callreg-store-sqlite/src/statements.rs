@@ -283,6 +283,10 @@ pub(crate) const MAX_EVENTS_AT_ONCE: usize = 4;
 /// Pending events, oldest first: the first rows of `event`, which holds nothing else.
 pub(crate) const PENDING_EVENTS: &str =
     "SELECT id, name, data, created_at, NULL FROM event ORDER BY id LIMIT ?1";
+/// Every event of the outbox, pending or claimed (with its reader), oldest first.
+pub(crate) const OUTBOX_EVENTS: &str = "SELECT id, name, data, created_at, NULL FROM event \
+     UNION ALL SELECT id, name, data, created_at, process_id FROM event_claimed \
+     ORDER BY id LIMIT ?1";
 /// Moves a pending event to the claimed ones.
 pub(crate) const CLAIM_PENDING_EVENT: &str = "INSERT INTO event_claimed \
      (id, name, data, created_at, process_id) \
@@ -382,6 +386,7 @@ pub(crate) const ALL: &[&str] = &[
     INSERT_EVENT,
     NEXT_EVENT_ID,
     PENDING_EVENTS,
+    OUTBOX_EVENTS,
     CLAIM_PENDING_EVENT,
     DELETE_PENDING_EVENT,
     RECLAIM_EVENT,
@@ -412,8 +417,8 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
 
 /// Every statement that looks a record up by a key: each must be answered from an index
 /// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
-/// [`LIST_LINES`]) read whole tables on purpose and are not here, nor is [`PENDING_EVENTS`],
-/// a walk of the pending events' table that stops at its limit, nor are the live-call
+/// [`LIST_LINES`]) read whole tables on purpose and are not here, nor are [`PENDING_EVENTS`]
+/// and [`OUTBOX_EVENTS`], walks of the events' tables that stop at their limit, nor are the live-call
 /// statements that a writer answers from [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`,
 /// `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`).
 #[cfg(test)]

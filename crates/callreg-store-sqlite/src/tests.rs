@@ -70,6 +70,7 @@ fn the_list_statements_are_the_only_scans() {
             statements::LIST_ACTIVE_CALLS,
             statements::LIST_SOURCES,
             statements::PENDING_EVENTS,
+            statements::OUTBOX_EVENTS,
             statements::LIVE_CALL_KEYS,
             statements::FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
             statements::FIND_ACTIVE_CALLS_BY_CALLER,

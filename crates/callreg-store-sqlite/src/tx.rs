@@ -1231,6 +1231,11 @@ impl StoreTx for SqliteTx<'_> {
         Ok(self.all(sql::PENDING_EVENTS, [limit], rows::event)?)
     }
 
+    fn outbox_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self.all(sql::OUTBOX_EVENTS, [limit], rows::event)?)
+    }
+
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
         Ok(SqliteTx::claim_events(self, ids, process_id)?)
     }

@@ -424,3 +424,49 @@ fn version_four_databases_find_their_live_calls_without_indexes() {
         .unwrap();
     assert_eq!(seq, 8);
 }
+
+/// A read-only open reads the newest schema and writes nothing; it refuses what it cannot
+/// read without writing: an empty file, an older schema (left for a writing open to
+/// migrate), a newer one.
+#[test]
+fn a_read_only_store_reads_and_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portal.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    tx.insert_active_call(&sample_call("externalCall.1.1")).unwrap();
+    tx.commit().unwrap();
+    drop(store);
+
+    let reader = SqliteStore::open_read_only(&path).unwrap();
+    let mut calls = Vec::new();
+    reader
+        .read_only(&mut |tx| {
+            calls = tx.list_active_calls()?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(calls.len(), 1);
+    assert!(reader.begin().is_err(), "no write transaction");
+    drop(reader);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let refused = SqliteStore::open_read_only(&empty).map(drop).unwrap_err();
+    assert!(refused.to_string().contains("no callreg database"), "{refused}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+
+    let old = dir.path().join("old.db");
+    old_database(&old, 4, "");
+    let refused = SqliteStore::open_read_only(&old).map(drop).unwrap_err();
+    assert!(refused.to_string().contains("upgrades it"), "{refused}");
+    assert_eq!(user_version(&old), 4, "not migrated");
+
+    let newer = dir.path().join("newer.db");
+    write_newer_database(&newer, true);
+    let refused = SqliteStore::open_read_only(&newer).map(drop).unwrap_err();
+    assert!(matches!(refused, StoreError::NewerSchema { .. }), "{refused}");
+    assert!(SqliteStore::open_read_only(dir.path().join("missing.db")).is_err());
+    assert!(!dir.path().join("missing.db").exists());
+}

@@ -386,6 +386,10 @@ impl StoreTx for FailingTx<'_> {
         self.inner.pending_events(limit)
     }
 
+    fn outbox_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
+        self.inner.outbox_events(limit)
+    }
+
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
         self.count_write("claim_events")?;
         self.inner.claim_events(ids, process_id)

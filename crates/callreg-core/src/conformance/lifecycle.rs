@@ -751,6 +751,15 @@ pub fn offline_events_are_taken_and_cleared<S: CrmStore>(store: S) {
     assert!(
         first.events.iter().all(|e| e.process_id.as_deref() == Some(first.process_id.as_str()))
     );
+    // The outbox lists the claimed events with their reader, and the pending ones.
+    let outbox = engine.outbox_events(100).expect("readable");
+    assert_eq!(outbox.len(), 6);
+    assert!(outbox.windows(2).all(|pair| pair[0].id < pair[1].id), "oldest first");
+    let readers: Vec<Option<&str>> = outbox.iter().map(|e| e.process_id.as_deref()).collect();
+    let claimed = Some(first.process_id.as_str());
+    assert_eq!(readers, [claimed, claimed, None, None, None, None]);
+    assert_eq!(engine.outbox_events(3).expect("readable").len(), 3);
+    assert_eq!(engine.pending_events(100).expect("readable").len(), 4);
     let second = engine.take_offline_events(100, false).expect("taken");
     assert_eq!(second.events.len(), 4, "claimed events are not handed out again");
     assert_ne!(second.process_id, first.process_id);
