@@ -424,6 +424,9 @@ fn find_by_suffix(
             return Ok(Vec::new());
         }
     }
+    if found.is_empty() || tx.exclusion_list_is_empty()? {
+        return Ok(found);
+    }
     let mut kept = Vec::with_capacity(found.len());
     for entity in found {
         let has_suffix = |key: &PhoneKey| {

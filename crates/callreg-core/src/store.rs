@@ -206,6 +206,12 @@ pub trait StoreTx {
     fn insert_exclusion(&mut self, key: &PhoneKey) -> StoreResult<()>;
     /// Whether a number is on the exclusion list.
     fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool>;
+    /// Whether the exclusion list is empty, when the store can tell cheaply: the searches
+    /// that keep a record only through a phone not on the list then skip reading the record.
+    /// The default, `false`, is always right.
+    fn exclusion_list_is_empty(&mut self) -> StoreResult<bool> {
+        Ok(false)
+    }
 
     // ---- external lines ---------------------------------------------------------------
 

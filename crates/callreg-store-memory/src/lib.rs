@@ -579,6 +579,10 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.state.exclusions.contains(key))
     }
 
+    fn exclusion_list_is_empty(&mut self) -> StoreResult<bool> {
+        Ok(self.state.exclusions.is_empty())
+    }
+
     fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
         let number_key = (line.app_id.clone(), line.number.clone());
         if self.state.lines_by_number.contains_key(&number_key) {

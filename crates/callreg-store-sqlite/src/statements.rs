@@ -95,6 +95,8 @@ pub(crate) const SOURCE_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM source WHER
 pub(crate) const LIST_SOURCES: &str = "SELECT id, name, sort FROM source ORDER BY sort, id";
 pub(crate) const INSERT_EXCLUSION: &str = "INSERT OR IGNORE INTO exclusion (key) VALUES (?1)";
 pub(crate) const IS_EXCLUDED: &str = "SELECT EXISTS (SELECT 1 FROM exclusion WHERE key = ?1)";
+/// Whether the exclusion list is empty (its first row, if any).
+pub(crate) const NO_EXCLUSIONS: &str = "SELECT NOT EXISTS (SELECT 1 FROM exclusion)";
 
 // ---- external lines -------------------------------------------------------------------------
 
@@ -345,6 +347,7 @@ pub(crate) const ALL: &[&str] = &[
     LIST_SOURCES,
     INSERT_EXCLUSION,
     IS_EXCLUDED,
+    NO_EXCLUSIONS,
     INSERT_LINE,
     FIND_LINE,
     FIND_LINES_BY_KEY,

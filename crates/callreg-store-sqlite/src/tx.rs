@@ -1071,6 +1071,10 @@ impl StoreTx for SqliteTx<'_> {
         Ok(found)
     }
 
+    fn exclusion_list_is_empty(&mut self) -> StoreResult<bool> {
+        Ok(self.one(sql::NO_EXCLUSIONS, [], |row| row.get(0))?.unwrap_or(false))
+    }
+
     fn insert_line(&mut self, line: &Line) -> StoreResult<u64> {
         Ok(SqliteTx::insert_line(self, line)?)
     }

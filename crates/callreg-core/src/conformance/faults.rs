@@ -390,6 +390,10 @@ impl StoreTx for FailingTx<'_> {
         self.inner.outbox_events(limit)
     }
 
+    fn exclusion_list_is_empty(&mut self) -> StoreResult<bool> {
+        self.inner.exclusion_list_is_empty()
+    }
+
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
         self.count_write("claim_events")?;
         self.inner.claim_events(ids, process_id)
