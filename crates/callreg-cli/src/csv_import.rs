@@ -770,6 +770,58 @@ mod tests {
         }
     }
 
+    /// The line (from 1) of byte `at` of `text`, as a text editor counts: `\r\n`, a lone `\r`
+    /// and a lone `\n` each end a line.
+    fn naive_line(text: &[u8], at: usize) -> u64 {
+        let mut line = 1;
+        let mut i = 0;
+        while i < at {
+            match text[i] {
+                b'\r' if text.get(i + 1) == Some(&b'\n') && i + 1 < at => {
+                    line += 1;
+                    i += 1;
+                }
+                b'\r' | b'\n' => line += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        line
+    }
+
+    proptest::proptest! {
+        /// Whatever the line endings (mixed), blank lines and multi-line quoted fields, a
+        /// rejected row's line is the line its first field starts on, counted as a text
+        /// editor counts.
+        #[test]
+        fn rejected_rows_carry_the_line_they_start_on(
+            rows in proptest::collection::vec(
+                (0usize..3, 0usize..3, proptest::bool::ANY, 0usize..3),
+                1..12,
+            ),
+            header_ending in 0usize..3,
+        ) {
+            const ENDINGS: [&str; 3] = ["\n", "\r\n", "\r"];
+            let mut csv = format!("TITLE,PHONE{}", ENDINGS[header_ending]);
+            let mut starts = Vec::new();
+            for (blank_lines, ending, multi_line, inner_ending) in rows {
+                for _ in 0..blank_lines {
+                    csv.push_str(ENDINGS[ending]);
+                }
+                starts.push(csv.len());
+                if multi_line {
+                    csv.push_str(&format!("\"a{}b\",x", ENDINGS[inner_ending]));
+                } else {
+                    csv.push_str("a,x");
+                }
+                csv.push_str(ENDINGS[ending]);
+            }
+            let expected: Vec<u64> =
+                starts.iter().map(|&at| naive_line(csv.as_bytes(), at)).collect();
+            proptest::prop_assert_eq!(rejected_lines(csv.as_bytes()), expected, "{:?}", csv);
+        }
+    }
+
     #[test]
     fn a_failing_store_ends_the_import() {
         use callreg_core::StoreTx;
