@@ -461,12 +461,22 @@ struct LineBreaks<R> {
     inner: R,
     /// The offset of the next byte read.
     offset: u64,
-    /// The breaks read and not yet counted, ascending: offset and length (2 for `\r\n`).
-    pending: VecDeque<(u64, u64)>,
+    /// The breaks read and not yet counted, ascending, adjacent ones in one run (a run of
+    /// blank lines takes one entry, so memory does not grow with them): where the run starts,
+    /// its length in bytes, and how many breaks it holds.
+    pending: VecDeque<Breaks>,
     /// A `\r` ended the last read: the next byte decides whether a `\n` completes it.
     open_cr: Option<u64>,
     /// How many breaks were counted.
     counted: u64,
+}
+
+/// Adjacent line breaks: `at..at + len` holds `count` of them and nothing else.
+#[derive(Debug, Clone, Copy)]
+struct Breaks {
+    at: u64,
+    len: u64,
+    count: u64,
 }
 
 impl<R> LineBreaks<R> {
@@ -474,17 +484,28 @@ impl<R> LineBreaks<R> {
         LineBreaks { inner, offset: 0, pending: VecDeque::new(), open_cr: None, counted: 0 }
     }
 
+    /// Notes a break of `len` bytes at `at`, in the run before it when adjacent.
+    fn push(&mut self, at: u64, len: u64) {
+        match self.pending.back_mut() {
+            Some(run) if run.at + run.len == at => {
+                run.len += len;
+                run.count += 1;
+            }
+            _ => self.pending.push_back(Breaks { at, len, count: 1 }),
+        }
+    }
+
     /// The line (from 1) of the row the reader says starts at `offset`; rows are asked in
     /// order. The reader may place a row's start on the line endings before it (a blank line,
     /// the `\n` of a `\r\n`): those are skipped.
     fn line_of(&mut self, offset: u64) -> u64 {
         let mut start = offset;
-        while let Some(&(at, len)) = self.pending.front()
-            && at <= start
+        while let Some(&run) = self.pending.front()
+            && run.at <= start
         {
             self.pending.pop_front();
-            self.counted += 1;
-            start = start.max(at + len);
+            self.counted += run.count;
+            start = start.max(run.at + run.len);
         }
         let open = u64::from(self.open_cr.is_some_and(|at| at < start));
         self.counted + open + 1
@@ -498,13 +519,13 @@ impl<R: Read> Read for LineBreaks<R> {
             let at = self.offset + i as u64;
             if let Some(cr) = self.open_cr.take() {
                 if byte == b'\n' {
-                    self.pending.push_back((cr, 2));
+                    self.push(cr, 2);
                     continue;
                 }
-                self.pending.push_back((cr, 1));
+                self.push(cr, 1);
             }
             match byte {
-                b'\n' => self.pending.push_back((at, 1)),
+                b'\n' => self.push(at, 1),
                 b'\r' => self.open_cr = Some(at),
                 _ => {}
             }
@@ -512,7 +533,7 @@ impl<R: Read> Read for LineBreaks<R> {
         if n == 0
             && let Some(cr) = self.open_cr.take()
         {
-            self.pending.push_back((cr, 1));
+            self.push(cr, 1);
         }
         self.offset += n as u64;
         Ok(n)
@@ -820,6 +841,16 @@ mod tests {
                 starts.iter().map(|&at| naive_line(csv.as_bytes(), at)).collect();
             proptest::prop_assert_eq!(rejected_lines(csv.as_bytes()), expected, "{:?}", csv);
         }
+    }
+
+    #[test]
+    fn blank_lines_take_one_entry_however_many() {
+        let text = format!("{}a,x\r\n{}", "\n\r\n".repeat(100_000), "\n".repeat(50_000));
+        let mut breaks = LineBreaks::new(text.as_bytes());
+        std::io::copy(&mut breaks, &mut std::io::sink()).unwrap();
+        assert_eq!(breaks.pending.len(), 2, "one run before the row, one after it");
+        assert_eq!(breaks.line_of(300_000), 200_001);
+        assert_eq!(breaks.line_of(text.len() as u64), 250_002);
     }
 
     #[test]

@@ -96,14 +96,13 @@ impl CliError {
 enum Prepared {
     Exec(Box<dyn BufRead>),
     Import { path: PathBuf, size: u64, import: Box<CsvImport<BufReader<File>>> },
-    Calls { limit: usize, json: bool },
-    Events { limit: usize, json: bool },
+    List(Listing),
 }
 
-impl Prepared {
-    fn reads_only(&self) -> bool {
-        matches!(self, Prepared::Calls { .. } | Prepared::Events { .. })
-    }
+/// A command that only reads the store and prints what it read.
+enum Listing {
+    Calls { limit: usize, json: bool },
+    Events { limit: usize, json: bool },
 }
 
 /// Runs the command `cli` describes, writing results to standard output (and a progress bar
@@ -114,18 +113,20 @@ impl Prepared {
 pub fn run(cli: &Cli) -> Result<(), CliError> {
     let config = cli.portal.engine_config()?;
     let prepared = prepare(&cli.command)?;
-    match cli.portal.store() {
-        StoreChoice::Memory => execute(&Engine::new(MemoryStore::new(), config)?, prepared),
-        StoreChoice::Sqlite(path) if prepared.reads_only() => {
+    match (cli.portal.store(), prepared) {
+        (StoreChoice::Memory, prepared) => {
+            execute(&Engine::new(MemoryStore::new(), config)?, prepared)
+        }
+        (StoreChoice::Sqlite(path), Prepared::List(listed)) => {
             if !path.exists() {
                 return Err(CliError::NoDatabase(path));
             }
             // A listing reads the file as it is: no migration, no write, no write lock.
             let store = SqliteStore::open_read_only(&path)
                 .map_err(|source| CliError::OpenDatabase { path: path.clone(), source })?;
-            print(&listing(&store, prepared, config.time_zone)?)
+            print(&listing(&store, listed, config.time_zone)?)
         }
-        StoreChoice::Sqlite(path) => execute(&open_database(&path, config)?, prepared),
+        (StoreChoice::Sqlite(path), prepared) => execute(&open_database(&path, config)?, prepared),
     }
 }
 
@@ -167,9 +168,11 @@ fn prepare(command: &Command) -> Result<Prepared, CliError> {
                 .map_err(|source| CliError::Import { path: file.clone(), source })?;
             Prepared::Import { path: file.clone(), size, import: Box::new(import) }
         }
-        Command::Calls { limit, json } => Prepared::Calls { limit: as_usize(*limit), json: *json },
+        Command::Calls { limit, json } => {
+            Prepared::List(Listing::Calls { limit: as_usize(*limit), json: *json })
+        }
         Command::Events { limit, json } => {
-            Prepared::Events { limit: as_usize(*limit), json: *json }
+            Prepared::List(Listing::Events { limit: as_usize(*limit), json: *json })
         }
     })
 }
@@ -198,9 +201,7 @@ fn execute<S: CrmStore>(engine: &Engine<S>, prepared: Prepared) -> Result<(), Cl
             bar.finish_and_clear();
             summary?.to_string()
         }
-        listed @ (Prepared::Calls { .. } | Prepared::Events { .. }) => {
-            listing(engine.store(), listed, zone)?
-        }
+        Prepared::List(listed) => listing(engine.store(), listed, zone)?,
     };
     print(&text)
 }
@@ -208,14 +209,14 @@ fn execute<S: CrmStore>(engine: &Engine<S>, prepared: Prepared) -> Result<(), Cl
 /// The text of a listing command, read in one read-only transaction of `store`.
 fn listing<S: CrmStore>(
     store: &S,
-    prepared: Prepared,
+    listed: Listing,
     zone: chrono_tz::Tz,
 ) -> Result<String, CliError> {
     let read = |query: &mut dyn FnMut(&mut dyn StoreTx) -> StoreResult<()>| {
         store.read_only(query).map_err(|e| CliError::Engine(e.into()))
     };
-    Ok(match prepared {
-        Prepared::Calls { limit, json } => {
+    Ok(match listed {
+        Listing::Calls { limit, json } => {
             let (mut active, mut finished) = (Vec::new(), Vec::new());
             read(&mut |tx| {
                 active = tx.list_active_calls()?;
@@ -229,7 +230,7 @@ fn listing<S: CrmStore>(
                 tables::calls_table(&rows, zone)
             }
         }
-        Prepared::Events { limit, json } => {
+        Listing::Events { limit, json } => {
             let mut events = Vec::new();
             read(&mut |tx| {
                 events = tx.outbox_events(limit)?;
@@ -241,7 +242,6 @@ fn listing<S: CrmStore>(
                 tables::events_table(&events, zone)
             }
         }
-        Prepared::Exec(_) | Prepared::Import { .. } => String::new(),
     })
 }
 

@@ -407,7 +407,9 @@ impl<S: CrmStore> Engine<S> {
     /// Who owns a caller's number, as register finds it: the number (as a PBX sends it)
     /// read under the default region (tier 1) and, when `line_number` is a number of another
     /// country, under that country (tier 2), then by Bitrix's own normalization (a stored
-    /// phone with the same [`bitrix_code`](crate::matching::bitrix_code)), then by its last
+    /// phone with the same [`bitrix_code`](crate::matching::bitrix_code); on a line that is a
+    /// valid international number also Bitrix's criterion 2, the caller's national number in
+    /// the line's country against phones written in national form), then by its last
     /// digits when suffix matching is on (tier 3, [`EngineConfig::suffix_digits`]); the
     /// records found ranked as register ranks them. Reads only.
     ///
@@ -438,10 +440,9 @@ impl<S: CrmStore> Engine<S> {
             }
         };
         let mut found = OwnerMatch::default();
-        let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
         self.store.read_only(&mut |tx| {
-            let criteria = BitrixCriteria { raw, line: line_number.map(|l| (&self.phones, l)) };
-            find_owners_into(tx, keys, Some(criteria), suffix_digits, &mut found)
+            let criteria = self.bitrix_criteria(raw, line_number);
+            find_owners_into(tx, keys, Some(criteria), self.suffix_digits(), &mut found)
         })?;
         Ok(found)
     }
@@ -456,11 +457,24 @@ impl<S: CrmStore> Engine<S> {
         raw: &str,
         line_number: Option<&str>,
     ) -> Result<OwnerMatch, crate::store::StoreError> {
-        let suffix_digits = self.config.suffix_digits.filter(|&n| n > 0);
         let mut found = OwnerMatch::default();
-        let criteria = BitrixCriteria { raw, line: line_number.map(|l| (&self.phones, l)) };
-        find_owners_into(tx, keys, Some(criteria), suffix_digits, &mut found)?;
+        let criteria = self.bitrix_criteria(raw, line_number);
+        find_owners_into(tx, keys, Some(criteria), self.suffix_digits(), &mut found)?;
         Ok(found)
+    }
+
+    /// What the Bitrix-code tier reads of a caller: the number as received and the line.
+    pub(crate) fn bitrix_criteria<'a>(
+        &'a self,
+        raw: &'a str,
+        line_number: Option<&'a str>,
+    ) -> BitrixCriteria<'a> {
+        BitrixCriteria { raw, line: line_number.map(|line| (&self.phones, line)) }
+    }
+
+    /// Tier 3's digit count, when it is on.
+    pub(crate) fn suffix_digits(&self) -> Option<u8> {
+        self.config.suffix_digits.filter(|&n| n > 0)
     }
 
     /// Every active (registered, unfinished) call.

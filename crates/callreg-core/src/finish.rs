@@ -9,7 +9,6 @@ use crate::matching::caller_keys;
 use crate::model::{
     ActiveCall, Activity, CallRecord, Direction, EventData, MissedCall, ResultMark, event_names,
 };
-use crate::records::{AttachRecordOutcome, AttachRecordRequest};
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, CallType, EntityRef, EntityType, UserId};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -98,9 +97,10 @@ impl<S: CrmStore> Engine<S> {
     /// the active call, all at once. A second finish of the same call gets "Call is not found".
     ///
     /// With a `RECORD_URL` and a [`RecordFetcher`](crate::RecordFetcher), the record is then
-    /// downloaded and attached as `attachRecord` would (one attempt, after the finish has
-    /// committed); as in Bitrix, a failed download is silent: the call stays finished with
-    /// the URL recorded, and the outcome's row is the one the finish stored.
+    /// downloaded and attached (one attempt, after the finish has committed; named by the
+    /// URL, or by the kind its content shows); as in Bitrix, a failed download is silent: the
+    /// call stays finished with the URL recorded, and the outcome's row is the one the finish
+    /// stored.
     pub fn finish(
         &self,
         auth: &Auth,
@@ -121,12 +121,10 @@ impl<S: CrmStore> Engine<S> {
             self.finish_active_call(tx, call, user.id, request, now)
         })?;
         if let Some(url) = &outcome.record.record_url
-            && self.record_fetcher().is_some()
+            && let Some(file_id) =
+                self.download_record_of_finished_call(&outcome.record.call_id, url)
         {
-            let attach = AttachRecordRequest::url(outcome.record.call_id.as_str(), url.as_str());
-            if let Ok(AttachRecordOutcome::Attached { file_id }) = self.attach_record(&attach) {
-                outcome.record.record_id = Some(file_id);
-            }
+            outcome.record.record_id = Some(file_id);
         }
         Ok(outcome)
     }
@@ -208,7 +206,7 @@ impl<S: CrmStore> Engine<S> {
 
     /// The records an activity is bound to, and the one its phone communication names (the
     /// primary). The call's own entities (a deal closed since is still bound, as Bitrix keeps
-    /// the stored bindings; a record that no longer exists is not), else a fresh search by the
+    /// the stored bindings; a deal that no longer exists is not), else a fresh search by the
     /// caller's number, whose primary is then the search's. Ordered as Bitrix's binding
     /// selector orders them: active deals, leads, then the other types by type id (closed
     /// deals, contacts, companies); the order within a group is kept.

@@ -77,12 +77,7 @@ pub(crate) struct BitrixCriteria<'a> {
     pub(crate) line: Option<(&'a PhoneNormalizer, &'a str)>,
 }
 
-impl<'a> BitrixCriteria<'a> {
-    /// The caller id alone (no line: criterion 1 only).
-    pub(crate) fn caller(raw: &'a str) -> Self {
-        BitrixCriteria { raw, line: None }
-    }
-
+impl BitrixCriteria<'_> {
     /// The caller's national number read in the line's country, when the line is a valid
     /// international number and the caller an E.164 number there (Bitrix's criterion 2).
     fn line_national_number(&self) -> Option<String> {
@@ -307,27 +302,7 @@ pub(crate) fn find_owners_into(
         return Ok(());
     };
     owners.tier = tier;
-    rank(tx, found, owners)?;
-    // A key found only leads that are no longer in process (junk, converted): nothing to bind
-    // yet. Bitrix searches by both its criteria at once, so a record that its comparison
-    // finds is still bound (and no lead is created beside it); so is one tier 3 finds.
-    if owners.primary.is_none()
-        && matches!(tier, Some(MatchTier::DefaultRegion | MatchTier::LineCountry))
-    {
-        for later_tier in [MatchTier::BitrixCode, MatchTier::NationalSuffix] {
-            let later = find_in_tier(tx, later_tier, keys, raw, suffix_digits)?;
-            if later.is_empty() {
-                continue;
-            }
-            let mut retry = OwnerMatch { tier: Some(later_tier), ..OwnerMatch::default() };
-            rank(tx, later, &mut retry)?;
-            if retry.primary.is_some() {
-                *owners = retry;
-                break;
-            }
-        }
-    }
-    Ok(())
+    rank(tx, found, owners)
 }
 
 /// The records the tiers find, unranked, with the tier that found them; `None` when one of
@@ -367,8 +342,37 @@ pub(crate) fn find_matching_records(
     }
     if found.is_empty() {
         (tier, found) = find_in_later_tiers(tx, keys, raw, suffix_digits)?;
+    } else if let Some(criteria) = raw
+        && only_finished_leads(tx, &found)?
+    {
+        // The keys found only leads no longer in process (junk, converted), which nothing is
+        // bound to. Bitrix searches by both its criteria at once, so the records its
+        // comparison finds are found too (and bound, rather than a lead created beside the
+        // finished ones). Tier 3 is not tried: the number itself is known.
+        let compared = find_by_bitrix_code(tx, criteria)?;
+        if compared.iter().any(|e| !found.contains(e)) {
+            tier = Some(MatchTier::BitrixCode);
+            for entity in compared {
+                if !found.contains(&entity) {
+                    found.push(entity);
+                }
+            }
+        }
     }
     Ok(Some((tier, found)))
+}
+
+/// Whether `found` holds leads only, none of them in process.
+fn only_finished_leads(tx: &mut dyn StoreTx, found: &[EntityRef]) -> StoreResult<bool> {
+    for entity in found {
+        if entity.kind != EntityType::Lead {
+            return Ok(false);
+        }
+        if tx.lead(entity.id)?.is_none_or(|lead| lead.in_process()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The tiers after the keys': Bitrix's comparison, then tier 3 when it is on; the records of

@@ -328,6 +328,32 @@ impl<S: CrmStore> Engine<S> {
         Ok(AttachRecordOutcome::Attached { file_id })
     }
 
+    /// Downloads a finished call's `RECORD_URL` with the host's fetcher and attaches it, as
+    /// `finish` does once it has committed: the record is named by the URL's last path
+    /// segment, or, when that is no `.wav` / `.mp3` name (`.../rec?id=7`), `record.<kind>` of
+    /// the kind its content shows. `None` without a fetcher, when the download fails or the
+    /// content is no audio (Bitrix's download after finish fails silently too).
+    pub(crate) fn download_record_of_finished_call(
+        &self,
+        call_id: &CallId,
+        url: &str,
+    ) -> Option<u64> {
+        let fetcher = self.record_fetcher()?;
+        let bytes = fetcher.fetch(url).ok()?;
+        let named = url_file_name(url);
+        let file_name = match AudioKind::of_file_name(named) {
+            Some(_) => named.to_string(),
+            None => format!("record.{}", sniff_audio(&bytes)?.extension()),
+        };
+        check_record_file(&file_name, &bytes, self.config().record_max_bytes).ok()?;
+        let record = NewRecord { file_name, content: Some(bytes), url: Some(url.to_string()) };
+        self.in_transaction(|tx| {
+            let call = finished_call_in(tx, call_id)?;
+            self.store_record(tx, call, record)
+        })
+        .ok()
+    }
+
     /// Completes an upload announced by [`attach_record`](Self::attach_record) without content:
     /// the host's HTTP layer receives the multipart `file` field at the upload URL and calls
     /// this with the URL's `token`. Returns `FILE_ID`.

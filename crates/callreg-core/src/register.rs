@@ -7,7 +7,7 @@ use crate::call_id::new_call_id;
 use crate::config::CrmMode;
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{active_deals_of, bitrix_code, caller_keys};
+use crate::matching::{active_deals_of, caller_keys};
 use crate::model::{
     ActiveCall, CallEntity, Contact, Deal, EventJson, Lead, Line, Phone, TelephonyPermission, User,
     event_names,
@@ -389,7 +389,7 @@ impl<S: CrmStore> Engine<S> {
             deduplicated: false,
         };
         if request.crm_create && primary.is_none() {
-            if portal_user.is_some() || self.is_local_number(tx, &keys, &valid.caller_id)? {
+            if portal_user.is_some() || self.is_local_number(tx, &keys)? {
                 outcome.lead_creation_error = Some(LOCAL_NUMBER_REFUSAL.into());
             } else if excluded {
                 outcome.lead_creation_error = Some(EXCLUDED_NUMBER_REFUSAL.into());
@@ -506,17 +506,11 @@ impl<S: CrmStore> Engine<S> {
         Ok(None)
     }
 
-    /// Whether the number is an active employee's phone or one of the portal's own lines: by
-    /// key, then (contract D5: nothing Bitrix matches is lost) by Bitrix's own comparison of
-    /// the stripped caller id with each active employee's phones, which finds a phone written
-    /// in a form that reads as another key (`16502530000` under region DE for a caller
-    /// `+1 650 253 0000`). Runs only before an auto-creation, so reading the users is cheap
-    /// enough.
+    /// Whether the number is an active employee's phone or one of the portal's own lines.
     fn is_local_number(
         &self,
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
-        caller_id: &str,
     ) -> Result<bool, CallregError> {
         for key in keys {
             for id in tx.find_users_by_phone_key(key)? {
@@ -528,16 +522,7 @@ impl<S: CrmStore> Engine<S> {
                 return Ok(true);
             }
         }
-        let code = bitrix_code(caller_id);
-        if code.is_empty() {
-            return Ok(false);
-        }
-        let employees = tx.list_users()?;
-        Ok(employees
-            .iter()
-            .filter(|user| user.active)
-            .flat_map(|user| &user.phones)
-            .any(|phone| bitrix_code(&phone.value) == code))
+        Ok(false)
     }
 
     /// Auto-creation for a caller nobody owns: a lead (classic mode) or a contact and a deal

@@ -3,7 +3,7 @@
 
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{BitrixCriteria, caller_keys, find_matching_records};
+use crate::matching::{caller_keys, find_matching_records};
 use crate::model::User;
 use crate::store::{CrmStore, StoreResult, StoreTx};
 use crate::types::{EntityRef, EntityType, UserId};
@@ -34,14 +34,10 @@ impl<S: CrmStore> Engine<S> {
             return Err(CallregError::PhoneNumberEmpty);
         }
         let keys = caller_keys(self.phones(), phone_number, None);
-        let suffix_digits = self.config().suffix_digits.filter(|&n| n > 0);
         self.read(|tx| {
-            let Some((_, found)) = find_matching_records(
-                tx,
-                &keys,
-                Some(BitrixCriteria::caller(phone_number)),
-                suffix_digits,
-            )?
+            let criteria = Some(self.bitrix_criteria(phone_number, None));
+            let Some((_, found)) =
+                find_matching_records(tx, &keys, criteria, self.suffix_digits())?
             else {
                 return Ok(Vec::new());
             };

@@ -40,13 +40,22 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// An integer parameter with PHP's `(int)` cast (`"12abc"` is 12, `"abc"` is 0, `"1e3"` is
-    /// 1000, `true` is 1); absent is 0. Arrays and objects are refused.
+    /// An integer parameter with PHP's `(int)` cast for strings (`"12abc"` is 12, `"abc"` is
+    /// 0, `"1e3"` is 1000); absent is 0. Booleans, arrays and objects are refused.
     pub fn int(&self, name: &str) -> Result<i64, WireError> {
         match self.get(name) {
             None => Ok(0),
             Some(value) => php_int(value)
                 .ok_or_else(|| WireError::argument(format!("{name} should be an integer"))),
+        }
+    }
+
+    /// [`int`](Self::int), with PHP's `(int)` of a boolean too (`true` is 1, `false` is 0):
+    /// the register and finish `USER_ID`, which Bitrix casts so.
+    pub fn int_or_bool(&self, name: &str) -> Result<i64, WireError> {
+        match self.get(name) {
+            Some(Value::Bool(b)) => Ok(i64::from(*b)),
+            _ => self.int(name),
         }
     }
 
@@ -118,12 +127,11 @@ pub fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// PHP's `(int)` of a JSON value; `None` for arrays and objects (and null).
+/// PHP's `(int)` of a JSON number or string; `None` for booleans, arrays and objects.
 pub fn php_int(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(float_to_int)),
         Value::String(s) => Some(php_int_prefix(s)),
-        Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
     }
 }
@@ -284,8 +292,12 @@ mod tests {
         assert_eq!(php_int(&json!(12.9)), Some(12));
         assert_eq!(php_int(&json!("99999999999999999999")), Some(i64::MAX));
         assert_eq!(php_int(&json!(1e300)), Some(i64::MAX));
-        assert_eq!(php_int(&json!(true)), Some(1));
-        assert_eq!(php_int(&json!(false)), Some(0));
+        assert_eq!(php_int(&json!(true)), None);
+        let flags = json!({"T": true, "F": false, "N": "7"});
+        let p = Params::new(&flags);
+        assert_eq!((p.int_or_bool("T").ok(), p.int_or_bool("F").ok()), (Some(1), Some(0)));
+        assert_eq!(p.int_or_bool("N").ok(), Some(7));
+        assert!(p.int("T").is_err());
         assert_eq!(php_int(&json!([1])), None);
         assert_eq!(php_int(&json!({"a": 1})), None);
         for (text, cast) in [

@@ -21,7 +21,7 @@ pub(crate) fn register<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
     // registration), but still one of contract D2's flags: anything else is refused.
     p.flag("ADD_TO_CHAT")?;
     let request = RegisterRequest {
-        user_id: p.int("USER_ID")?,
+        user_id: p.int_or_bool("USER_ID")?,
         user_phone_inner: p.string("USER_PHONE_INNER")?,
         call_type: p.get("TYPE").map(type_text),
         phone_number: p.string("PHONE_NUMBER")?.unwrap_or_default(),
@@ -72,7 +72,7 @@ pub(crate) fn finish<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>
     let request = FinishRequest {
         // Only a JSON string is a string (`CALL_ID must be a string` otherwise).
         call_id: p.get("CALL_ID").and_then(Value::as_str).map(str::to_string),
-        user_id: p.int("USER_ID")?,
+        user_id: p.int_or_bool("USER_ID")?,
         user_phone_inner: p.string("USER_PHONE_INNER")?,
         duration: p.int("DURATION")?,
         cost: p.float("COST")?,

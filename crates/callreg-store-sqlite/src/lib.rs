@@ -188,7 +188,7 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(file_path(given), flags).map_err(SqliteError::from)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(SqliteError::from)?;
+        configure_reader(&conn)?;
         let version = schema::stored_version(&conn)?;
         schema::check_not_newer(version)?;
         if version == 0 {
@@ -201,13 +201,6 @@ impl SqliteStore {
                 schema::SCHEMA_VERSION
             )));
         }
-        let setup = || -> Result<(), SqliteError> {
-            conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
-            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-            conn.set_prepared_statement_cache_capacity(statements::CACHE_CAPACITY);
-            Ok(())
-        };
-        setup()?;
         Ok(SqliteStore {
             writer: Mutex::new(Session { conn, cache: None }),
             reader: None,
@@ -430,6 +423,13 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// the same settings, and `query_only` so that nothing can write through it.
 fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(SqliteError::from)?;
+    configure_reader(&conn)?;
+    Ok(conn)
+}
+
+/// The settings of a connection that only reads: the busy timeout, the page cache,
+/// `query_only`, the planner's stability guarantee, the statement cache.
+fn configure_reader(conn: &Connection) -> Result<(), StoreError> {
     let setup = || -> Result<(), SqliteError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
@@ -438,8 +438,7 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
         conn.set_prepared_statement_cache_capacity(statements::CACHE_CAPACITY);
         Ok(())
     };
-    setup()?;
-    Ok(conn)
+    Ok(setup()?)
 }
 
 /// Per-connection settings, then the schema.

@@ -57,6 +57,17 @@ fn every_lookup_is_answered_from_an_index() {
 }
 
 #[test]
+fn the_exclusion_list_is_empty_until_a_number_is_added() {
+    let store = SqliteStore::open_temporary().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert!(tx.exclusion_list_is_empty().unwrap());
+    tx.insert_exclusion(&PhoneKey::from_storage("+74951234567").unwrap()).unwrap();
+    assert!(!tx.exclusion_list_is_empty().unwrap());
+    drop(tx);
+    assert!(store.begin().unwrap().exclusion_list_is_empty().unwrap(), "rolled back");
+}
+
+#[test]
 fn the_list_statements_are_the_only_scans() {
     // Whole-table reads are the inspection methods, which the engine does not call while
     // registering, and the live-call lookups that the writer answers from memory (the read
@@ -71,6 +82,7 @@ fn the_list_statements_are_the_only_scans() {
             statements::LIST_SOURCES,
             statements::PENDING_EVENTS,
             statements::OUTBOX_EVENTS,
+            statements::NO_EXCLUSIONS,
             statements::LIVE_CALL_KEYS,
             statements::FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
             statements::FIND_ACTIVE_CALLS_BY_CALLER,

@@ -563,7 +563,13 @@ pub fn url_with_fetcher_stores_the_download<S: CrmStore>(store: S) {
 /// finished, the URL recorded, no record). Without `RECORD_URL` nothing is downloaded.
 pub fn finish_downloads_its_record_url<S: CrmStore>(store: S) {
     let good = "https://pbx.example.com/rec/call.mp3";
-    let fetcher = TestFetcher::serving(vec![(good, Ok(mp3()))]);
+    let nameless = "https://pbx.example.com/rec?id=7";
+    let not_audio = "https://pbx.example.com/rec?id=8";
+    let fetcher = TestFetcher::serving(vec![
+        (good, Ok(mp3())),
+        (nameless, Ok(wav(64))),
+        (not_audio, Ok(b"<html>not found</html>".to_vec())),
+    ]);
     let portal = portal_with_fetcher(store, config(), fetcher.clone());
     let finish = |call_id: &CallId, url: Option<&str>| {
         let mut request = FinishRequest::new(call_id.as_str(), 1, 30);
@@ -593,6 +599,17 @@ pub fn finish_downloads_its_record_url<S: CrmStore>(store: S) {
     finish(&plain, None);
     finish(&active_call(&portal, "+7 495 100-00-24"), Some(""));
     assert_eq!(fetcher.downloads(), 2, "nothing to download");
+
+    // A URL without a file name: the content tells the kind; content that is no audio is
+    // not attached.
+    let by_content = active_call(&portal, "+7 495 100-00-25");
+    let file_id = finish(&by_content, Some(nameless)).record.record_id.expect("attached");
+    let stored = audio(&portal, file_id).expect("stored");
+    assert_eq!((stored.file_name.as_str(), stored.content), ("record.wav", Some(wav(64))));
+    let junk = active_call(&portal, "+7 495 100-00-26");
+    assert_eq!(finish(&junk, Some(not_audio)).record.record_id, None);
+    assert_eq!(statistics(&portal, &junk).record_id, None);
+    assert_eq!(fetcher.downloads(), 4);
 }
 
 /// A refused attach leaves the current record, the statistics row and the activity as they were.

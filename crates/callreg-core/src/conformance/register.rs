@@ -31,7 +31,6 @@ macro_rules! __conformance_register_cases {
             unknown_line_is_created_per_application,
             internal_extension_is_a_portal_call,
             employee_phone_refuses_lead_creation,
-            employee_phone_in_another_form_refuses_lead_creation,
             own_line_number_refuses_lead_creation,
             numbers_match_whatever_their_format,
             default_region_reads_national_numbers,
@@ -390,27 +389,6 @@ pub fn employee_phone_refuses_lead_creation<S: CrmStore>(store: S) {
     let call =
         portal.registered(&RegisterRequest::incoming(1, "+7 916 555-00-00").crm_create(true));
     assert!(call.created_lead.is_some());
-}
-
-/// D5 for employees' phones: a phone written in a form that reads as another key under the
-/// default region (`16502530000` in region DE is a German number) is still the employee's
-/// when Bitrix's comparison matches it, so the caller gets no lead.
-pub fn employee_phone_in_another_form_refuses_lead_creation<S: CrmStore>(store: S) {
-    let region = Region::parse("DE").expect("DE is a region");
-    let portal = Portal::with_config(
-        store,
-        EngineConfig { default_region: region, ..EngineConfig::default() },
-    );
-    portal.given_employee("102", Some("16502530000"));
-    let call = portal.registered(&RegisterRequest::incoming(1, "+1 650 253 0000").crm_create(true));
-    assert_eq!(
-        call.lead_creation_error.as_deref(),
-        Some("Lead creation is disabled for local users")
-    );
-    assert!(portal.leads().is_empty());
-    let other =
-        portal.registered(&RegisterRequest::incoming(1, "+1 650 253 0001").crm_create(true));
-    assert!(other.created_lead.is_some(), "another number still gets its lead");
 }
 
 /// The portal's own line numbers are never auto-created as leads.
