@@ -383,29 +383,19 @@ fn find_in_later_tiers(
     raw: Option<BitrixCriteria<'_>>,
     suffix_digits: Option<u8>,
 ) -> StoreResult<(Option<MatchTier>, Vec<EntityRef>)> {
-    for tier in [MatchTier::BitrixCode, MatchTier::NationalSuffix] {
-        let found = find_in_tier(tx, tier, keys, raw, suffix_digits)?;
+    if let Some(criteria) = raw {
+        let found = find_by_bitrix_code(tx, criteria)?;
         if !found.is_empty() {
-            return Ok((Some(tier), found));
+            return Ok((Some(MatchTier::BitrixCode), found));
+        }
+    }
+    if let Some(digits) = suffix_digits {
+        let found = find_by_suffix(tx, keys, digits)?;
+        if !found.is_empty() {
+            return Ok((Some(MatchTier::NationalSuffix), found));
         }
     }
     Ok((None, Vec::new()))
-}
-
-/// The records one of the later tiers finds (none for a tier the call or the configuration
-/// does not allow: Bitrix's comparison needs the raw number, tier 3 its digit count).
-fn find_in_tier(
-    tx: &mut dyn StoreTx,
-    tier: MatchTier,
-    keys: &[PhoneKey],
-    raw: Option<BitrixCriteria<'_>>,
-    suffix_digits: Option<u8>,
-) -> StoreResult<Vec<EntityRef>> {
-    match (tier, raw, suffix_digits) {
-        (MatchTier::BitrixCode, Some(criteria), _) => find_by_bitrix_code(tx, criteria),
-        (MatchTier::NationalSuffix, _, Some(digits)) => find_by_suffix(tx, keys, digits),
-        _ => Ok(Vec::new()),
-    }
 }
 
 /// Tier 3's search: every record owning a suffix of the caller's through a phone whose key is

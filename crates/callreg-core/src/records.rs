@@ -321,10 +321,7 @@ impl<S: CrmStore> Engine<S> {
                 NewRecord { file_name: file_name.to_string(), content, url: Some(url.to_string()) }
             }
         };
-        let file_id = self.in_transaction(|tx| {
-            let call = finished_call_in(tx, &call_id)?;
-            self.store_record(tx, call, record)
-        })?;
+        let file_id = self.attach_to_finished_call(&call_id, record)?;
         Ok(AttachRecordOutcome::Attached { file_id })
     }
 
@@ -347,11 +344,19 @@ impl<S: CrmStore> Engine<S> {
         };
         check_record_file(&file_name, &bytes, self.config().record_max_bytes).ok()?;
         let record = NewRecord { file_name, content: Some(bytes), url: Some(url.to_string()) };
+        self.attach_to_finished_call(call_id, record).ok()
+    }
+
+    /// Stores `record` as the finished call's record, in one transaction; its `FILE_ID`.
+    fn attach_to_finished_call(
+        &self,
+        call_id: &CallId,
+        record: NewRecord,
+    ) -> Result<u64, CallregError> {
         self.in_transaction(|tx| {
             let call = finished_call_in(tx, call_id)?;
             self.store_record(tx, call, record)
         })
-        .ok()
     }
 
     /// Completes an upload announced by [`attach_record`](Self::attach_record) without content:

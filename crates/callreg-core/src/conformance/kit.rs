@@ -26,6 +26,20 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).single().unwrap_or_default()
 }
 
+/// For a store that answers [`StoreTx::exclusion_list_is_empty`](crate::StoreTx) itself
+/// (the default never says empty, which is always right): empty on a new store, not once a
+/// number is added, empty again when that transaction is rolled back.
+pub fn assert_exclusion_list_emptiness_is_exact<S: CrmStore>(store: &S) {
+    let mut tx = store.begin().expect("a transaction");
+    assert!(tx.exclusion_list_is_empty().expect("answered"), "a new store's list is empty");
+    let key = crate::phone::PhoneKey::from_storage("+74951234567").expect("a key");
+    tx.insert_exclusion(&key).expect("added");
+    assert!(!tx.exclusion_list_is_empty().expect("answered"));
+    drop(tx);
+    let mut tx = store.begin().expect("a transaction");
+    assert!(tx.exclusion_list_is_empty().expect("answered"), "rolled back");
+}
+
 /// A live call as a store holds it, for cases that write one straight into a transaction:
 /// an incoming call of user 1 from the service number `112`, without application, line,
 /// `EXTERNAL_CALL_ID` or bindings, registered at [`start_time`].
