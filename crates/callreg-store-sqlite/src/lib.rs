@@ -55,14 +55,17 @@
 //!   writes to those tables empty it, and a rolled-back transaction forgets the next id.
 //! * It also keeps the live calls' lookups by `EXTERNAL_CALL_ID` and by caller, which the
 //!   dedup of every registration asks, in memory instead of SQL indexes (schema 5): an index
-//!   would be one more page written by every registration and every finish. They are read from
+//!   would be one more page written by every registration and every finish. So is a live
+//!   call's row by its `CALL_ID` (schema 6): the table is keyed by a row id that grows with
+//!   every registration, so that a new call lands on its last page, where the random
+//!   `CALL_ID`s of contract D11 put each on any page. The maps are read from
 //!   the live calls when a transaction first needs them and again after another connection
 //!   has committed (the same data-version check), and kept up to date by the store's own
 //!   inserts and deletes; a transaction that does not commit takes its changes back (or,
 //!   when SQLite ended it or its `COMMIT` failed, makes the store read them again). The
-//!   uniqueness of `EXTERNAL_CALL_ID` per application is checked against them, so every
-//!   process writing the file must run a build with schema 5. Reading them costs about
-//!   0.7 µs per live call. The read connection has no such maps: its lookups of live calls
+//!   uniqueness of `CALL_ID`, and of `EXTERNAL_CALL_ID` per application, is checked against
+//!   them, so every process writing the file must run a build with schema 6. Reading them
+//!   costs about 0.7 µs per live call. The read connection has no such maps: its lookups of live calls
 //!   (inspection; the engine's registration and finish run on the writer) scan them.
 //! * After a write transaction rolls back, SQLite has dropped from its page cache every page
 //!   the transaction wrote; the store reads back the id counters and the last pages of the
@@ -83,8 +86,7 @@
 //! transaction, when a store is opened; the version is kept in `PRAGMA user_version`. A
 //! database written by a newer build is refused with [`StoreError::NewerSchema`] and left
 //! untouched. Every table is `STRICT`, foreign keys are enforced, and every lookup of the
-//! engine is an index probe or, for the live calls by `EXTERNAL_CALL_ID` and by caller, a
-//! probe of the write connection's maps.
+//! engine is an index probe or, for the live calls, a probe of the write connection's maps.
 
 mod cache;
 mod checkpoint;

@@ -1,12 +1,15 @@
-//! The live calls' two secondary lookups, kept in memory by the writer connection instead of
-//! in SQL indexes (schema 5): a live call by `(application, EXTERNAL_CALL_ID)`, for the dedup
-//! of contract D4 and its uniqueness, and the live calls of one caller in registration order
-//! (`seq`), for the dedup window and the next `seq`.
+//! The live calls' lookups, kept in memory by the writer connection instead of in SQL
+//! indexes: a live call's row by its `CALL_ID` (schema 6), a live call by `(application,
+//! EXTERNAL_CALL_ID)`, for the dedup of contract D4 and its uniqueness, and the live calls of
+//! one caller in registration order (`seq`), for the dedup window and the next `seq`
+//! (schema 5).
 //!
 //! An SQL index is one more B-tree page written, and logged, by every registration and every
-//! finish; these maps cost a hash probe. They hold a few words per live call: as many as
-//! there are calls in progress, plus those a PBX never finished (which stay live, as in
-//! Bitrix24, until finished).
+//! finish; these maps cost a hash probe. Keyed by its row id, which grows with every
+//! registration, a new live call lands on the table's last page, where a key of random
+//! `CALL_ID`s put it on any page. The maps hold a few words per live call: as many as there
+//! are calls in progress, plus those a PBX never finished (which stay live, as in Bitrix24,
+//! until finished).
 //!
 //! The maps are always what SQL would answer in the transaction that uses them:
 //! - they are read from `active_call` the first time a transaction needs them;
@@ -36,10 +39,12 @@ pub(crate) struct LiveKeys {
     pub(crate) caller_key: String,
     /// `EXTERNAL_CALL_ID`.
     pub(crate) external_call_id: Option<String>,
+    /// The row's id in `active_call`.
+    pub(crate) row: i64,
 }
 
 impl LiveKeys {
-    /// The keys from a row of `call_id, seq, app_key, caller_key, external_call_id` (what
+    /// The keys from a row of `call_id, seq, app_key, caller_key, external_call_id, id` (what
     /// `LIVE_CALL_KEYS` selects and `DELETE_ACTIVE_CALL` returns).
     pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LiveKeys> {
         Ok(LiveKeys {
@@ -48,13 +53,16 @@ impl LiveKeys {
             app_key: row.get(2)?,
             caller_key: row.get(3)?,
             external_call_id: row.get(4)?,
+            row: row.get(5)?,
         })
     }
 }
 
-/// Every live call's `CALL_ID`, by its two secondary keys.
+/// Every live call's row, by its `CALL_ID`, and its `CALL_ID` by its two secondary keys.
 #[derive(Debug, Default)]
 pub(crate) struct LiveCalls {
+    /// `CALL_ID` → the row's id.
+    rows: HashMap<String, i64>,
     /// Application key → `EXTERNAL_CALL_ID` → `CALL_ID`.
     by_external_id: HashMap<String, HashMap<String, String>>,
     /// Application key → caller key → `(seq, CALL_ID)`, lowest `seq` first.
@@ -71,6 +79,11 @@ impl LiveCalls {
             live.insert(LiveKeys::from_row(row)?);
         }
         Ok(live)
+    }
+
+    /// The row of the live call with this `CALL_ID`.
+    pub(crate) fn row_of(&self, call_id: &str) -> Option<i64> {
+        self.rows.get(call_id).copied()
     }
 
     /// The live call of application `app_key` with this `EXTERNAL_CALL_ID`.
@@ -94,6 +107,7 @@ impl LiveCalls {
 
     /// Adds a call just stored.
     pub(crate) fn insert(&mut self, call: LiveKeys) {
+        self.rows.insert(call.call_id.clone(), call.row);
         if let Some(external) = call.external_call_id {
             self.by_external_id
                 .entry(call.app_key.clone())
@@ -103,13 +117,14 @@ impl LiveCalls {
         let calls =
             self.by_caller.entry(call.app_key).or_default().entry(call.caller_key).or_default();
         // Kept in `seq` order (a new call's `seq` is its caller's highest, so it goes last;
-        // calls read from the table come in `CALL_ID` order).
+        // calls read from the table come in row order, which a migrated table need not keep).
         let at = calls.partition_point(|(seq, _)| *seq <= call.seq);
         calls.insert(at, (call.seq, call.call_id));
     }
 
     /// Removes a call just deleted.
     pub(crate) fn remove(&mut self, call: &LiveKeys) {
+        self.rows.remove(&call.call_id);
         if let Some(external) = &call.external_call_id
             && let Some(ids) = self.by_external_id.get_mut(&call.app_key)
             && ids.get(external) == Some(&call.call_id)
@@ -185,6 +200,7 @@ mod tests {
 
     use super::*;
 
+    /// A live call whose row id is the first byte of its `CALL_ID`.
     fn call(call_id: &str, seq: i64, app: &str, caller: &str, external: Option<&str>) -> LiveKeys {
         LiveKeys {
             call_id: call_id.into(),
@@ -192,6 +208,7 @@ mod tests {
             app_key: app.into(),
             caller_key: caller.into(),
             external_call_id: external.map(Into::into),
+            row: call_id.bytes().next().map_or(0, i64::from),
         }
     }
 
@@ -208,10 +225,15 @@ mod tests {
         assert_eq!(live.by_external_id("", "x"), Some("a"));
         assert_eq!(live.by_external_id("app", "x"), Some("c"));
         assert_eq!(live.by_external_id("other", "x"), None);
+        assert_eq!(
+            (live.row_of("a"), live.row_of("c"), live.row_of("d")),
+            (Some(97), Some(99), None)
+        );
         assert_eq!(live.of_caller("", "+1"), &[(1, "a".to_string()), (2, "b".to_string())]);
         assert_eq!(live.next_seq("", "+1"), 3);
         assert_eq!(live.next_seq("app", "+1"), 2);
         live.remove(&a);
+        assert_eq!(live.row_of("a"), None);
         assert_eq!(live.by_external_id("", "x"), None);
         assert_eq!(live.of_caller("", "+1"), &[(2, "b".to_string())]);
         assert_eq!(live.next_seq("", "+1"), 3);
@@ -219,6 +241,7 @@ mod tests {
         live.remove(&c);
         assert_eq!(live.len(), 0);
         assert!(live.by_external_id.is_empty() && live.by_caller.is_empty());
+        assert!(live.rows.is_empty());
     }
 
     #[test]
@@ -240,6 +263,8 @@ mod tests {
         let live = maps.unwrap();
         assert_eq!(live.by_external_id("", "x"), Some("a"));
         assert_eq!(live.of_caller("", "+1"), &[(1, "a".to_string())]);
+        assert_eq!(live.row_of("a"), Some(97));
+        assert_eq!(live.row_of("b"), None);
         // Maps read after the transaction's first change are forgotten instead.
         let mut maps = Some(live);
         LiveUndo { changed: true, loaded_after_change: true, applied: vec![] }.undo(&mut maps);

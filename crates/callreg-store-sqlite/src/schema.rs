@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
         backfill: None,
     },
+    Migration { sql: include_str!("../migrations/0006_live_calls_appended.sql"), backfill: None },
 ];
 
 /// The newest schema version this build knows.

@@ -115,7 +115,8 @@ pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_
 // ---- active calls -----------------------------------------------------------------------------
 
 /// `?2` is `seq`, one more than the caller's latest live call's (from
-/// [`crate::live::LiveCalls::next_seq`], or [`NEXT_CALLER_SEQ`]).
+/// [`crate::live::LiveCalls::next_seq`], or [`NEXT_CALLER_SEQ`]). The row takes the next id,
+/// on the table's last page.
 pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, seq, app_key, \
      user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
      line_id, portal_number, external_call_id, created_lead, entities) \
@@ -124,9 +125,13 @@ pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, s
 /// (a scan of the live calls: see [`crate::live`]).
 pub(crate) const NEXT_CALLER_SEQ: &str =
     "SELECT coalesce(max(seq), 0) + 1 FROM active_call WHERE app_key = ?1 AND caller_key = ?2";
+/// Whether a live call has `CALL_ID` `?1`, for a connection without the live-call maps (a
+/// scan of the live calls).
+pub(crate) const ACTIVE_CALL_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM active_call WHERE call_id = ?1)";
 /// What [`crate::live::LiveCalls`] holds of every live call.
 pub(crate) const LIVE_CALL_KEYS: &str =
-    "SELECT call_id, seq, app_key, caller_key, external_call_id FROM active_call";
+    "SELECT call_id, seq, app_key, caller_key, external_call_id, id FROM active_call";
 /// The columns an [`ActiveCall`](callreg_core::model::ActiveCall) is read from, as a literal.
 macro_rules! active_call_columns {
     () => {
@@ -135,7 +140,11 @@ macro_rules! active_call_columns {
          entities"
     };
 }
+/// The live call in row `?1` (found in [`crate::live::LiveCalls`]).
 pub(crate) const SELECT_ACTIVE_CALL: &str =
+    concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE id = ?1");
+/// For a connection without the live-call maps: a scan of the live calls.
+pub(crate) const FIND_ACTIVE_CALL: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE call_id = ?1");
 /// For a connection without the live-call maps: a scan of the live calls.
 pub(crate) const FIND_ACTIVE_CALL_BY_EXTERNAL_ID: &str = concat!(
@@ -153,9 +162,13 @@ pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
 /// Oldest registration first, as the memory store orders them.
 pub(crate) const LIST_ACTIVE_CALLS: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
-/// Returns what [`crate::live::LiveCalls`] holds of the deleted call.
-pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE call_id = ?1 \
-     RETURNING call_id, seq, app_key, caller_key, external_call_id";
+/// Deletes the live call in row `?1`; returns what [`crate::live::LiveCalls`] holds of it.
+pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE id = ?1 \
+     RETURNING call_id, seq, app_key, caller_key, external_call_id, id";
+/// As [`DELETE_ACTIVE_CALL`], by `CALL_ID`, for a connection without the live-call maps (a
+/// scan of the live calls).
+pub(crate) const DELETE_ACTIVE_CALL_BY_CALL_ID: &str = "DELETE FROM active_call \
+     WHERE call_id = ?1 RETURNING call_id, seq, app_key, caller_key, external_call_id, id";
 
 // ---- finished calls ----------------------------------------------------------------------
 
@@ -356,12 +369,15 @@ pub(crate) const ALL: &[&str] = &[
     LIST_LINES,
     INSERT_ACTIVE_CALL,
     NEXT_CALLER_SEQ,
+    ACTIVE_CALL_EXISTS,
     LIVE_CALL_KEYS,
     SELECT_ACTIVE_CALL,
+    FIND_ACTIVE_CALL,
     FIND_ACTIVE_CALL_BY_EXTERNAL_ID,
     FIND_ACTIVE_CALLS_BY_CALLER,
     LIST_ACTIVE_CALLS,
     DELETE_ACTIVE_CALL,
+    DELETE_ACTIVE_CALL_BY_CALL_ID,
     INSERT_CALL_RECORD,
     SELECT_CALL_RECORD,
     UPDATE_CALL_RECORD,
@@ -401,9 +417,8 @@ pub(crate) const ALL: &[&str] = &[
 /// Where the next rows go in the tables whose new rows go at the end: the id counters, and
 /// each table's last page (its largest key, found by one descent of its B-tree); phones go
 /// with their record, at the end of the record type's range. Read back after a rolled-back
-/// write transaction, whose written pages SQLite has dropped from its cache. (A live call
-/// goes wherever its random `CALL_ID` sorts, and index entries wherever their key does:
-/// those pages cannot be told in advance.)
+/// write transaction, whose written pages SQLite has dropped from its cache. (Index entries
+/// go wherever their key sorts: those pages cannot be told in advance.)
 pub(crate) const APPEND_POINTS: &[&str] = &[
     "SELECT seq FROM sqlite_sequence",
     "SELECT max(id) FROM lead",
@@ -414,6 +429,7 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
     "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 3",
     "SELECT max(entity_id) FROM crm_phone WHERE entity_type = 4",
     "SELECT max(id) FROM event",
+    "SELECT max(id) FROM active_call",
     "SELECT max(id) FROM call_record",
     "SELECT max(id) FROM activity",
 ];
@@ -423,7 +439,9 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor are [`PENDING_EVENTS`]
 /// and [`OUTBOX_EVENTS`], walks of the events' tables that stop at their limit, nor are the live-call
 /// statements that a writer answers from [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`,
-/// `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`).
+/// `NEXT_CALLER_SEQ`, `ACTIVE_CALL_EXISTS`, `FIND_ACTIVE_CALL`,
+/// `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`,
+/// `DELETE_ACTIVE_CALL_BY_CALL_ID`).
 #[cfg(test)]
 pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_META,

@@ -472,6 +472,17 @@ impl<'a> SqliteTx<'a> {
 
     fn insert_active_call(&mut self, call: &ActiveCall) -> Result<()> {
         let app = app_key(call.app_id.as_ref());
+        // `CALL_ID` is no key of the table (its rows are appended): the store keeps it unique.
+        let taken = match self.live_calls()? {
+            Some(live) => live.row_of(call.call_id.as_str()).is_some(),
+            None => self.exists(sql::ACTIVE_CALL_EXISTS, [call.call_id.as_str()])?,
+        };
+        if taken {
+            return Err(SqliteError::Duplicate(format!(
+                "an active call already has CALL_ID {}",
+                call.call_id.as_str()
+            )));
+        }
         if let Some(external) = &call.external_call_id
             && self.find_active_call_by_external_id(&app, external)?.is_some()
         {
@@ -486,7 +497,7 @@ impl<'a> SqliteTx<'a> {
                 .unwrap_or(1),
         };
         self.live.changed = true;
-        self.execute(
+        let row = self.insert(
             sql::INSERT_ACTIVE_CALL,
             params![
                 call.call_id.as_str(),
@@ -512,6 +523,7 @@ impl<'a> SqliteTx<'a> {
             app_key: app,
             caller_key: call.caller_key.clone(),
             external_call_id: call.external_call_id.clone(),
+            row,
         };
         if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
             live.insert(keys.clone());
@@ -524,7 +536,17 @@ impl<'a> SqliteTx<'a> {
     fn delete_active_call(&mut self, call_id: &CallId) -> Result<bool> {
         // The call's bindings are in its row.
         self.live.changed = true;
-        let deleted = self.one(sql::DELETE_ACTIVE_CALL, [call_id.as_str()], LiveKeys::from_row)?;
+        let deleted = match self.live_calls()? {
+            Some(live) => match live.row_of(call_id.as_str()) {
+                Some(row) => self.one(sql::DELETE_ACTIVE_CALL, [row], LiveKeys::from_row)?,
+                None => None,
+            },
+            None => self.one(
+                sql::DELETE_ACTIVE_CALL_BY_CALL_ID,
+                [call_id.as_str()],
+                LiveKeys::from_row,
+            )?,
+        };
         let Some(keys) = deleted else { return Ok(false) };
         if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
             live.remove(&keys);
@@ -546,15 +568,31 @@ impl<'a> SqliteTx<'a> {
         Ok(cache.live.as_mut())
     }
 
+    /// The live call with this `CALL_ID`.
+    fn active_call(&mut self, call_id: &str) -> Result<Option<ActiveCall>> {
+        match self.live_calls()? {
+            Some(live) => match live.row_of(call_id) {
+                Some(row) => self.active_call_at(row),
+                None => Ok(None),
+            },
+            None => self.one(sql::FIND_ACTIVE_CALL, [call_id], rows::active_call),
+        }
+    }
+
+    /// The live call in row `row` (found in the live-call maps).
+    fn active_call_at(&self, row: i64) -> Result<Option<ActiveCall>> {
+        self.one(sql::SELECT_ACTIVE_CALL, [row], rows::active_call)
+    }
+
     /// The live call of application `app` (its key) with this `EXTERNAL_CALL_ID`.
     fn find_active_call_by_external_id(
         &mut self,
         app: &str,
         external_call_id: &str,
     ) -> Result<Option<ActiveCall>> {
-        let call_id = match self.live_calls()? {
+        let row = match self.live_calls()? {
             Some(live) => match live.by_external_id(app, external_call_id) {
-                Some(call_id) => call_id.to_string(),
+                Some(call_id) => live.row_of(call_id),
                 None => return Ok(None),
             },
             None => {
@@ -565,7 +603,10 @@ impl<'a> SqliteTx<'a> {
                 return Ok(calls.into_iter().next());
             }
         };
-        self.one(sql::SELECT_ACTIVE_CALL, [call_id], rows::active_call)
+        match row {
+            Some(row) => self.active_call_at(row),
+            None => Ok(None),
+        }
     }
 
     /// The live calls of application `app` (its key) from this caller, oldest registration
@@ -575,18 +616,20 @@ impl<'a> SqliteTx<'a> {
         app: &str,
         caller_key: &str,
     ) -> Result<Vec<ActiveCall>> {
-        let call_ids: Vec<String> = match self.live_calls()? {
-            Some(live) => {
-                live.of_caller(app, caller_key).iter().map(|(_, id)| id.clone()).collect()
-            }
+        let rows: Vec<i64> = match self.live_calls()? {
+            Some(live) => live
+                .of_caller(app, caller_key)
+                .iter()
+                .filter_map(|(_, id)| live.row_of(id))
+                .collect(),
             None => {
                 return self
                     .active_calls(sql::FIND_ACTIVE_CALLS_BY_CALLER, params![app, caller_key]);
             }
         };
-        let mut calls = Vec::with_capacity(call_ids.len());
-        for call_id in call_ids {
-            calls.extend(self.one(sql::SELECT_ACTIVE_CALL, [call_id], rows::active_call)?);
+        let mut calls = Vec::with_capacity(rows.len());
+        for row in rows {
+            calls.extend(self.active_call_at(row)?);
         }
         Ok(calls)
     }
@@ -1107,7 +1150,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
-        Ok(self.one(sql::SELECT_ACTIVE_CALL, [call_id.as_str()], rows::active_call)?)
+        Ok(SqliteTx::active_call(self, call_id.as_str())?)
     }
 
     fn find_active_call_by_external_id(

@@ -159,7 +159,7 @@ fn uniqueness_violations_are_constraint_errors() {
     tx.insert_line(&Line { app_id: None, ..line.clone() }).unwrap();
 
     tx.insert_active_call(&sample_call("externalCall.a.1")).unwrap();
-    // The same CALL_ID, with another EXTERNAL_CALL_ID: the table's key refuses it.
+    // The same CALL_ID, with another EXTERNAL_CALL_ID: the store refuses it.
     let same_id =
         ActiveCall { external_call_id: Some("other".into()), ..sample_call("externalCall.a.1") };
     let same_id = tx.insert_active_call(&same_id).unwrap_err();
@@ -189,15 +189,16 @@ fn a_store_in_memory_works_like_a_file() {
     assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
 }
 
-/// The SQL of migrations 1 to 4, in order.
-const OLD_MIGRATIONS: [&str; 4] = [
+/// The SQL of migrations 1 to 5, in order.
+const OLD_MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_national_suffix.sql"),
     include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
     include_str!("../migrations/0004_bitrix_code.sql"),
+    include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
 ];
 
-/// A new database at `path` as an older build left it: the schema of `version` (1 to 4) and
+/// A new database at `path` as an older build left it: the schema of `version` (1 to 5) and
 /// `rows`, inserted by SQL, with no backfill of what later versions compute.
 fn old_database(path: &Path, version: usize, rows: &str) {
     let conn = Connection::open(path).unwrap();
@@ -235,7 +236,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
@@ -440,13 +441,19 @@ fn a_read_only_store_reads_and_never_writes() {
 
     let reader = SqliteStore::open_read_only(&path).unwrap();
     let mut calls = Vec::new();
+    let (mut found, mut missing) = (None, None);
     reader
         .read_only(&mut |tx| {
             calls = tx.list_active_calls()?;
+            // Without the writer's maps, by a scan of the live calls.
+            found = tx.active_call(&CallId::new("externalCall.1.1"))?;
+            missing = tx.active_call(&CallId::new("externalCall.2.1"))?;
             Ok(())
         })
         .unwrap();
     assert_eq!(calls.len(), 1);
+    assert_eq!(found.map(|call| call.call_id), Some(CallId::new("externalCall.1.1")));
+    assert!(missing.is_none());
     assert!(reader.begin().is_err(), "no write transaction");
     drop(reader);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
@@ -469,4 +476,68 @@ fn a_read_only_store_reads_and_never_writes() {
     assert!(matches!(refused, StoreError::NewerSchema { .. }), "{refused}");
     assert!(SqliteStore::open_read_only(dir.path().join("missing.db")).is_err());
     assert!(!dir.path().join("missing.db").exists());
+}
+
+/// A database of version 5 keeps its live calls through migration 6, in the order they were
+/// registered; the store finds, deletes and refuses them by `CALL_ID` as before, and a new
+/// live call is appended after them.
+#[test]
+fn version_five_databases_keep_their_live_calls_in_registration_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    let row = |call_id: &str, at: &str, external: &str| {
+        format!(
+            "('{call_id}', 1, '', 1, '+{at}', '+{at}', 2, '2026-03-10T08:00:0{at}.000000000Z', \
+             '2026-03-10T08:00:0{at}.000000000Z', NULL, NULL, 'REST_APP:', {external}, NULL, '')"
+        )
+    };
+    // CALL_ID order is not registration order.
+    let rows = [
+        row("externalCall.c.1", "1", "'x-1'"),
+        row("externalCall.a.1", "2", "NULL"),
+        row("externalCall.b.1", "3", "NULL"),
+    ];
+    old_database(
+        &path,
+        5,
+        &format!(
+            "INSERT INTO active_call (call_id, seq, app_key, user_id, caller_id, caller_key, \
+                 call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+                 external_call_id, created_lead, entities) VALUES {};",
+            rows.join(", ")
+        ),
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    let found = tx.active_call(&CallId::new("externalCall.a.1")).unwrap().unwrap();
+    assert_eq!(found.caller_id, "+2");
+    assert!(tx.active_call(&CallId::new("externalCall.z.1")).unwrap().is_none());
+    let found = tx.find_active_call_by_external_id(None, "x-1").unwrap().unwrap();
+    assert_eq!(found.call_id.as_str(), "externalCall.c.1");
+    let refused = tx.insert_active_call(&sample_call("externalCall.b.1")).unwrap_err();
+    assert!(matches!(refused, StoreError::Constraint(_)), "{refused:?}");
+    assert!(tx.delete_active_call(&CallId::new("externalCall.a.1")).unwrap());
+    assert!(!tx.delete_active_call(&CallId::new("externalCall.a.1")).unwrap());
+    tx.insert_active_call(&sample_call("externalCall.0.1")).unwrap();
+    tx.commit().unwrap();
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let conn = Connection::open(&path).unwrap();
+    let order: Vec<(i64, String)> = conn
+        .prepare("SELECT id, call_id FROM active_call ORDER BY id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expected = [(1, "externalCall.c.1"), (3, "externalCall.b.1"), (4, "externalCall.0.1")];
+    assert_eq!(order, expected.map(|(id, call)| (id, call.to_string())));
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'active_call'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 0);
 }
