@@ -21,6 +21,8 @@ enum Step {
     Insert { app: usize, caller: usize, external: Option<usize> },
     /// The `pick`-th live call (modulo their number) deleted.
     Delete { pick: usize },
+    /// A new call with the `CALL_ID` of the `pick`-th live call: refused.
+    SameCallId { pick: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (0..APPS.len(), 0..CALLERS.len(), proptest::option::of(0..EXTERNAL_IDS.len()))
             .prop_map(|(app, caller, external)| Step::Insert { app, caller, external }),
         2 => any::<usize>().prop_map(|pick| Step::Delete { pick }),
+        1 => any::<usize>().prop_map(|pick| Step::SameCallId { pick }),
     ]
 }
 
@@ -79,9 +82,17 @@ fn ids(calls: Vec<ActiveCall>) -> Vec<String> {
     calls.into_iter().map(|c| c.call_id.as_str().to_string()).collect()
 }
 
-/// Every lookup's answer in `tx`, against the model: each caller's calls in registration
-/// order, and the call of each external id.
+/// Every lookup's answer in `tx`, against the model: each call by its `CALL_ID`, each
+/// caller's calls in registration order, and the call of each external id.
 fn check(tx: &mut dyn StoreTx, model: &[Live]) -> Result<(), TestCaseError> {
+    for live in model {
+        let found = tx.active_call(&CallId::new(live.call_id.clone())).unwrap();
+        let found = found.map(|c| (c.app_id, c.caller_key, c.external_call_id));
+        let expected = call(0, live.app, live.caller, live.external);
+        let expected = (expected.app_id, expected.caller_key, expected.external_call_id);
+        prop_assert_eq!(found, Some(expected), "{}", live.call_id);
+    }
+    prop_assert!(tx.active_call(&CallId::new("externalCall.none.1")).unwrap().is_none());
     for a in 0..APPS.len() {
         for (c, caller) in CALLERS.iter().enumerate() {
             let expected: Vec<String> = model
@@ -196,7 +207,17 @@ fn apply(
             let call_id = CallId::new(seen[index].call_id.clone());
             prop_assert!(tx.delete_active_call(&call_id).unwrap());
             prop_assert!(!tx.delete_active_call(&call_id).unwrap());
+            prop_assert!(tx.active_call(&call_id).unwrap().is_none());
             seen.remove(index);
+        }
+        Step::SameCallId { pick } => {
+            if seen.is_empty() {
+                return Ok(());
+            }
+            let taken = seen[pick % seen.len()].call_id.clone();
+            let again = ActiveCall { call_id: CallId::new(taken), ..call(n, 0, 0, None) };
+            let refused = tx.insert_active_call(&again);
+            prop_assert!(matches!(refused, Err(StoreError::Constraint(_))), "{:?}", refused);
         }
     }
     Ok(())
