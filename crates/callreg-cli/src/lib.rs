@@ -27,7 +27,7 @@ use callreg_core::{CallregError, CrmStore, Engine, EngineConfig};
 use callreg_store_memory::MemoryStore;
 use callreg_store_sqlite::SqliteStore;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Files at least this large get a progress bar while they are imported.
@@ -95,7 +95,7 @@ impl CliError {
 /// file or a refused CSV header must not create a database.
 enum Prepared {
     Exec(Box<dyn BufRead>),
-    Import { path: PathBuf, size: u64, import: Box<CsvImport<BufReader<File>>> },
+    Import { path: PathBuf, size: u64, import: Box<CsvImport<Box<dyn Read>>> },
     List(Listing),
 }
 
@@ -162,11 +162,17 @@ fn prepare(command: &Command) -> Result<Prepared, CliError> {
             _ => Prepared::Exec(Box::new(io::stdin().lock())),
         },
         Command::Import { kind, file } => {
-            let input = open_input(file)?;
-            let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-            let import = CsvImport::open(*kind, BufReader::new(input))
-                .map_err(|source| CliError::Import { path: file.clone(), source })?;
-            Prepared::Import { path: file.clone(), size, import: Box::new(import) }
+            // `-` is standard input, as for `exec` (no size known: no progress bar).
+            let (path, size, input): (PathBuf, u64, Box<dyn Read>) = if file.as_os_str() == "-" {
+                (PathBuf::from("standard input"), 0, Box::new(io::stdin().lock()))
+            } else {
+                let input = open_input(file)?;
+                let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+                (file.clone(), size, Box::new(BufReader::new(input)))
+            };
+            let import = CsvImport::open(*kind, input)
+                .map_err(|source| CliError::Import { path: path.clone(), source })?;
+            Prepared::Import { path, size, import: Box::new(import) }
         }
         Command::Calls { limit, json } => {
             Prepared::List(Listing::Calls { limit: as_usize(*limit), json: *json })

@@ -84,7 +84,7 @@ pub enum Command {
         /// What the rows are
         #[arg(value_enum)]
         kind: ImportKind,
-        /// The CSV file (UTF-8, comma-separated, a header row first)
+        /// The CSV file (UTF-8, comma-separated, a header row first); `-` reads standard input
         #[arg(value_name = "FILE.csv")]
         file: PathBuf,
     },

@@ -316,6 +316,32 @@ fn import_leads_and_companies() {
 }
 
 #[test]
+fn import_reads_standard_input_for_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = b"TITLE,PHONE\nAcme,+7 495 700-00-00\nInitech,8 812 300-20-10\n";
+    let output = run(dir.path(), &["--db", "portal.db", "import", "companies", "-"], csv);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "rows imported: 2\nrows rejected: 0\n");
+    let found = exec_db(
+        dir.path(),
+        &request(
+            "telephony.externalcall.searchCrmEntities",
+            json!({"PHONE_NUMBER": "88123002010"}),
+        ),
+    );
+    assert_eq!(found[0]["body"]["result"][0]["NAME"], "Initech");
+
+    let refused = run(dir.path(), &["--db", "portal.db", "import", "leads", "-"], b"NAME,EMAIL\n");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused)
+            .starts_with("callreg: cannot import standard input: unknown column \"EMAIL\""),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn calls_and_events_list_what_is_in_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let empty = exec_db(dir.path(), "");
