@@ -118,6 +118,9 @@ pub enum HeaderError {
     /// The file has no header row.
     #[error("the file is empty: a header row naming Bitrix fields is expected")]
     Missing,
+    /// The header row names no column (its fields are empty or blank).
+    #[error("the header row names no column: a header row naming Bitrix fields is expected")]
+    Blank,
     /// A column name that is not valid UTF-8.
     #[error("column {position} of the header is not valid UTF-8")]
     InvalidUtf8 {
@@ -143,8 +146,11 @@ impl Header {
     /// Checks the header row of a file of `kind`: every column a known field of that kind,
     /// none twice (names are trimmed; a UTF-8 byte order mark before the first is dropped).
     pub fn parse(kind: ImportKind, names: &[&[u8]]) -> Result<Header, HeaderError> {
-        if names.is_empty() || names.iter().all(|n| n.iter().all(u8::is_ascii_whitespace)) {
+        if names.is_empty() {
             return Err(HeaderError::Missing);
+        }
+        if names.iter().all(|n| n.iter().all(u8::is_ascii_whitespace)) {
+            return Err(HeaderError::Blank);
         }
         let mut columns = Vec::with_capacity(names.len());
         for (index, raw) in names.iter().enumerate() {
@@ -673,7 +679,9 @@ mod tests {
             header(ImportKind::Leads, &["TITLE", "TITLE"]).unwrap_err(),
             HeaderError::Duplicate("TITLE")
         );
-        assert_eq!(header(ImportKind::Leads, &[""]).unwrap_err(), HeaderError::Missing);
+        assert_eq!(header(ImportKind::Leads, &[]).unwrap_err(), HeaderError::Missing);
+        assert_eq!(header(ImportKind::Leads, &[""]).unwrap_err(), HeaderError::Blank);
+        assert_eq!(header(ImportKind::Leads, &["  ", "\t"]).unwrap_err(), HeaderError::Blank);
         // Spreadsheets export trailing columns without a name: they are ignored when empty.
         let h = header(ImportKind::Companies, &["TITLE", "", " "]).unwrap();
         assert_eq!(h.columns(), [Column::Title, Column::Unnamed, Column::Unnamed]);
