@@ -148,6 +148,46 @@ pub fn bitrix_code(raw: &str) -> String {
     code.split([';', '#', ',']).next().unwrap_or_default().to_owned()
 }
 
+/// Bitrix's `CVoxImplantPhone::Normalize($number)` (bitrix-reference.md, lead creation): the
+/// form in which Bitrix stores employees' phones and compares a caller with them. `+8...`
+/// becomes `008...`; only `0-9 # * , ;` are kept; then, unless it starts with `80`, `81` or
+/// `82`, a leading `00` or `011` is dropped, else Russia's `8` of an 11-digit number becomes
+/// `7`, else a leading `0` is dropped. `None` under ten characters.
+///
+/// ```
+/// use callreg_core::matching::telephony_code;
+/// assert_eq!(telephony_code("+1 (650) 253-0000").as_deref(), Some("16502530000"));
+/// assert_eq!(telephony_code("8 916 555-12-34").as_deref(), Some("79165551234"));
+/// assert_eq!(telephony_code("0049 30 1234567").as_deref(), Some("49301234567"));
+/// assert_eq!(telephony_code("030 1234567"), None);
+/// ```
+pub fn telephony_code(raw: &str) -> Option<String> {
+    let rewritten;
+    let number = match raw.strip_prefix("+8") {
+        Some(rest) => {
+            rewritten = format!("008{rest}");
+            rewritten.as_str()
+        }
+        None => raw,
+    };
+    let stripped: String =
+        number.chars().filter(|c| matches!(c, '0'..='9' | '#' | '*' | ',' | ';')).collect();
+    let code = if ["80", "81", "82"].iter().any(|p| stripped.starts_with(p)) {
+        stripped
+    } else if let Some(rest) = stripped.strip_prefix("00") {
+        rest.to_owned()
+    } else if let Some(rest) = stripped.strip_prefix("011") {
+        rest.to_owned()
+    } else if let Some(rest) = stripped.strip_prefix('8').filter(|_| stripped.len() == 11) {
+        format!("7{rest}")
+    } else if let Some(rest) = stripped.strip_prefix('0') {
+        rest.to_owned()
+    } else {
+        stripped
+    };
+    (code.len() >= 10).then_some(code)
+}
+
 /// What a store indexes a stored phone under for the Bitrix-code tier
 /// ([`StoreTx::find_entities_by_bitrix_code`]): the [`bitrix_code`] of its value, unless the
 /// phone's key already tells it. The code of a phone written internationally or with

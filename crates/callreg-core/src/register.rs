@@ -7,7 +7,7 @@ use crate::call_id::new_call_id;
 use crate::config::CrmMode;
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{active_deals_of, caller_keys};
+use crate::matching::{active_deals_of, caller_keys, telephony_code};
 use crate::model::{
     ActiveCall, CallEntity, Contact, Deal, EventJson, Lead, Line, Phone, TelephonyPermission, User,
     event_names,
@@ -389,7 +389,7 @@ impl<S: CrmStore> Engine<S> {
             deduplicated: false,
         };
         if request.crm_create && primary.is_none() {
-            if portal_user.is_some() || self.is_local_number(tx, &keys)? {
+            if portal_user.is_some() || self.is_local_number(tx, &keys, &request.phone_number)? {
                 outcome.lead_creation_error = Some(LOCAL_NUMBER_REFUSAL.into());
             } else if excluded {
                 outcome.lead_creation_error = Some(EXCLUDED_NUMBER_REFUSAL.into());
@@ -506,20 +506,33 @@ impl<S: CrmStore> Engine<S> {
         Ok(None)
     }
 
-    /// Whether the number is an active employee's phone or one of the portal's own lines.
+    /// Whether the number (`raw`, of keys `keys`) is an active employee's phone or one of the
+    /// portal's own lines.
+    ///
+    /// Bitrix compares a caller with employees' phones in its telephony form
+    /// ([`telephony_code`]: `16502530000` for `+1 650 253-0000`), whatever the region. So an
+    /// employee's phone written as those digits, with or without a `+`, is the caller's too,
+    /// even where the default region reads the digits as another number (`16502530000` on a
+    /// portal of region DE).
     fn is_local_number(
         &self,
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
+        raw: &str,
     ) -> Result<bool, CallregError> {
         for key in keys {
-            for id in tx.find_users_by_phone_key(key)? {
-                if tx.user(id)?.is_some_and(|u| u.active) {
+            if is_active_employee_phone(tx, key)? || !tx.find_lines_by_key(key)?.is_empty() {
+                return Ok(true);
+            }
+        }
+        if let Some(code) = telephony_code(raw) {
+            for written in [format!("+{code}"), code] {
+                if let Some(key) = self.phones().key(&written)
+                    && !keys.contains(&key)
+                    && is_active_employee_phone(tx, &key)?
+                {
                     return Ok(true);
                 }
-            }
-            if !tx.find_lines_by_key(key)?.is_empty() {
-                return Ok(true);
             }
         }
         Ok(false)
@@ -717,4 +730,14 @@ impl NumberText {
         }
         std::str::from_utf8(&self.0[at..]).unwrap_or("0")
     }
+}
+
+/// Whether an active employee has a phone of key `key`.
+fn is_active_employee_phone(tx: &mut dyn StoreTx, key: &PhoneKey) -> Result<bool, CallregError> {
+    for id in tx.find_users_by_phone_key(key)? {
+        if tx.user(id)?.is_some_and(|u| u.active) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -4,7 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use callreg_core::matching::bitrix_code;
+use callreg_core::matching::{bitrix_code, telephony_code};
 use callreg_core::phone::{E164, PhoneKey, PhoneNormalizer, Region, strip_letters};
 use proptest::prelude::*;
 use std::sync::LazyLock;
@@ -421,6 +421,58 @@ fn bitrix_normalize(number: &str) -> String {
     }
     // 5. The first run before ; # , (extensions are ignored).
     result.split([';', '#', ',']).next().unwrap_or_default().to_owned()
+}
+
+/// Bitrix's `CVoxImplantPhone::Normalize($number)` (`vi_phone.php`), transcribed literally:
+/// PHP's `mb_substr` and `mb_strlen` count characters; `stripLetters` keeps `+`, which is
+/// removed next. The oracle of [`telephony_code`].
+fn telephony_normalize(number: &str) -> Option<String> {
+    let chars: Vec<char> = number.chars().collect();
+    let prefix = |s: &[char], n: usize| -> String { s.iter().take(n).collect() };
+    if number.is_empty() || number == "0" {
+        return None;
+    }
+    let mut number: Vec<char> = if prefix(&chars, 2) == "+8" {
+        "008".chars().chain(chars[2..].iter().copied()).collect()
+    } else {
+        chars
+    };
+    number.retain(|c| c.is_ascii_digit() || matches!(c, '#' | '*' | '+' | ',' | ';'));
+    number.retain(|c| *c != '+');
+    let two = prefix(&number, 2);
+    if two == "80" || two == "81" || two == "82" {
+    } else if two == "00" {
+        number.drain(..2);
+    } else if prefix(&number, 3) == "011" {
+        number.drain(..3);
+    } else if prefix(&number, 1) == "8" && number.len() == 11 {
+        number[0] = '7';
+    } else if prefix(&number, 1) == "0" {
+        number.remove(0);
+    }
+    (number.len() >= 10).then(|| number.into_iter().collect())
+}
+
+#[test]
+fn telephony_oracle_examples() {
+    let t = |n: &str| telephony_normalize(n);
+    assert_eq!(t("+1 (650) 253-0000").as_deref(), Some("16502530000"));
+    assert_eq!(t("8 (916) 555-12-34").as_deref(), Some("79165551234"));
+    assert_eq!(t("+8 (916) 555-12-34").as_deref(), Some("89165551234"));
+    assert_eq!(t("011 1 650 253 0000").as_deref(), Some("16502530000"));
+    assert_eq!(t("8 10 49 30 1234567").as_deref(), Some("81049301234567"));
+    assert_eq!(t("#31#+79161234567").as_deref(), Some("#31#79161234567"));
+    assert_eq!(t("0 30 1234567"), None, "nine characters");
+    assert_eq!(t(""), None);
+}
+
+proptest! {
+    /// The engine's `telephony_code` (employees' phones, lead creation) is this oracle.
+    #[test]
+    fn telephony_code_is_the_oracle(raw in phone_like(), any in any::<String>()) {
+        prop_assert_eq!(telephony_code(&raw), telephony_normalize(&raw), "{:?}", raw);
+        prop_assert_eq!(telephony_code(&any), telephony_normalize(&any), "{:?}", any);
+    }
 }
 
 #[test]

@@ -31,6 +31,7 @@ macro_rules! __conformance_register_cases {
             unknown_line_is_created_per_application,
             internal_extension_is_a_portal_call,
             employee_phone_refuses_lead_creation,
+            employee_phone_in_telephony_form_refuses_lead_creation,
             own_line_number_refuses_lead_creation,
             numbers_match_whatever_their_format,
             default_region_reads_national_numbers,
@@ -388,6 +389,34 @@ pub fn employee_phone_refuses_lead_creation<S: CrmStore>(store: S) {
     });
     let call =
         portal.registered(&RegisterRequest::incoming(1, "+7 916 555-00-00").crm_create(true));
+    assert!(call.created_lead.is_some());
+}
+
+/// Bitrix compares the caller with employees' phones in its telephony form (digits, the
+/// country code first, no `+`): an employee's phone written so is the caller's even where the
+/// default region reads those digits as another number, and the other way round.
+pub fn employee_phone_in_telephony_form_refuses_lead_creation<S: CrmStore>(store: S) {
+    let region = Region::parse("DE").expect("DE is a region");
+    let portal = Portal::with_config(
+        store,
+        EngineConfig { default_region: region, ..EngineConfig::default() },
+    );
+    portal.given_employee("102", Some("16502530000"));
+    portal.given_employee("103", Some("+1 (650) 253-0001"));
+    for (i, caller) in ["+1 650 253-0000", "001 650 253 0000", "16502530001"].iter().enumerate() {
+        let request = RegisterRequest::incoming(1, *caller)
+            .crm_create(true)
+            .external_call_id(format!("e{i}"));
+        let call = portal.registered(&request);
+        assert_eq!(
+            call.lead_creation_error.as_deref(),
+            Some("Lead creation is disabled for local users"),
+            "{caller}"
+        );
+    }
+    assert!(portal.leads().is_empty());
+    // A number no employee has is an ordinary caller.
+    let call = portal.registered(&RegisterRequest::incoming(1, "+1 650 253-0002").crm_create(true));
     assert!(call.created_lead.is_some());
 }
 
