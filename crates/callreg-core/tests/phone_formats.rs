@@ -626,8 +626,8 @@ proptest! {
         prop_assert_eq!(bitrix_code(&any), bitrix_normalize(&any), "{:?}", any);
     }
 
-    /// (e) The cache does not change results: a fresh normalizer without a cache and a warmed
-    /// one with a small cache (so that it also evicts) agree.
+    /// (e) The caches do not change results: a fresh normalizer without caches and a warmed
+    /// one with small caches (so that they also evict) agree, on keys and on formats.
     #[test]
     fn cache_changes_nothing(
         numbers in prop::collection::vec(generated(), 1..8),
@@ -642,11 +642,16 @@ proptest! {
             let fresh = PhoneNormalizer::with_cache_capacity(region(code), 0);
             let warmed = PhoneNormalizer::with_cache_capacity(region(code), 16);
             for raw in inputs.iter().chain(&inputs) {
-                let _ = warmed.key(raw);
+                if let Some(key) = warmed.key(raw) {
+                    let _ = warmed.format_international(&key);
+                }
             }
             for raw in &inputs {
                 prop_assert_eq!(warmed.key(raw), fresh.key(raw), "{:?} in {}", raw, code);
                 prop_assert_eq!(warmed.key_in_region(raw, Region::RU), fresh.key_in_region(raw, Region::RU));
+                if let Some(key) = fresh.key(raw) {
+                    prop_assert_eq!(warmed.format_international(&key), fresh.format_international(&key));
+                }
             }
         }
     }

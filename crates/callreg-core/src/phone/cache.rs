@@ -1,17 +1,18 @@
-//! A bounded cache of recent readings, in front of the metadata.
+//! A bounded cache of recent readings (and formattings), in front of the metadata.
 //!
-//! Reading a number through the metadata costs microseconds (regular expressions behind the
-//! `phonenumber` crate's global lock); PBXes send the same few numbers again and again. The
-//! cache keeps two generations of at most `capacity / 2` entries each: when the current one
-//! is full it becomes the previous one and the oldest is dropped, and a hit in the previous
-//! generation moves back to the current one. Readings are pure functions of their key, so
-//! the cache never changes a result.
+//! Reading or formatting a number through the metadata costs microseconds (regular
+//! expressions behind the `phonenumber` crate's global lock); PBXes send the same few numbers
+//! again and again. The cache keeps two generations of at most `capacity / 2` entries each:
+//! when the current one is full it becomes the previous one and the oldest is dropped, and a
+//! hit in the previous generation moves back to the current one. Readings and formattings
+//! are pure functions of their key, so the cache never changes a result.
 
 use super::key::E164;
 use super::region::Region;
 use super::strip::Prepared;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
 /// What a reading depends on, packed into one integer: the digits (at most
@@ -44,49 +45,55 @@ impl CacheKey {
 
 /// One generation: foldhash with a random seed per map (numbers come from outside, so the
 /// hash must not be predictable; SipHash would cost more than the rest of a cache hit).
-type Generation = HashMap<CacheKey, Option<E164>, foldhash::fast::RandomState>;
+type Generation<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The two generations.
-#[derive(Default)]
-struct Generations {
-    current: Generation,
-    previous: Generation,
+struct Generations<K, V> {
+    current: Generation<K, V>,
+    previous: Generation<K, V>,
 }
 
-/// A bounded map from [`CacheKey`] to the reading (`None`: not an E.164 number).
-pub(crate) struct ResultCache {
+impl<K, V> Default for Generations<K, V> {
+    fn default() -> Self {
+        Generations { current: Generation::default(), previous: Generation::default() }
+    }
+}
+
+/// A bounded map from a [`CacheKey`] to its reading (`None`: not an E.164 number), or from an
+/// [`E164`] number to its formatting.
+pub(crate) struct ResultCache<K = CacheKey, V = Option<E164>> {
     generation_size: usize,
-    inner: Mutex<Generations>,
+    inner: Mutex<Generations<K, V>>,
 }
 
-impl ResultCache {
+impl<K: Hash + Eq, V: Clone> ResultCache<K, V> {
     /// A cache of at most `capacity` entries; `0` disables it.
-    pub(crate) fn new(capacity: usize) -> ResultCache {
+    pub(crate) fn new(capacity: usize) -> Self {
         ResultCache { generation_size: capacity / 2, inner: Mutex::new(Generations::default()) }
     }
 
     /// The lock; a panic elsewhere while holding it cannot leave the maps inconsistent, so a
     /// poisoned lock is simply taken over.
-    fn lock(&self) -> MutexGuard<'_, Generations> {
+    fn lock(&self) -> MutexGuard<'_, Generations<K, V>> {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The cached reading, if any.
-    pub(crate) fn get(&self, key: CacheKey) -> Option<Option<E164>> {
+    /// The cached value, if any.
+    pub(crate) fn get(&self, key: K) -> Option<V> {
         if self.generation_size == 0 {
             return None;
         }
         let mut inner = self.lock();
-        if let Some(&hit) = inner.current.get(&key) {
-            return Some(hit);
+        if let Some(hit) = inner.current.get(&key) {
+            return Some(hit.clone());
         }
         let hit = inner.previous.remove(&key)?;
-        Self::insert_locked(&mut inner, self.generation_size, key, hit);
+        Self::insert_locked(&mut inner, self.generation_size, key, hit.clone());
         Some(hit)
     }
 
-    /// Remembers a reading.
-    pub(crate) fn insert(&self, key: CacheKey, value: Option<E164>) {
+    /// Remembers a value.
+    pub(crate) fn insert(&self, key: K, value: V) {
         if self.generation_size == 0 {
             return;
         }
@@ -94,12 +101,7 @@ impl ResultCache {
         Self::insert_locked(&mut inner, self.generation_size, key, value);
     }
 
-    fn insert_locked(
-        inner: &mut Generations,
-        generation_size: usize,
-        key: CacheKey,
-        value: Option<E164>,
-    ) {
+    fn insert_locked(inner: &mut Generations<K, V>, generation_size: usize, key: K, value: V) {
         if inner.current.len() >= generation_size {
             inner.previous = std::mem::take(&mut inner.current);
         }
@@ -113,7 +115,7 @@ impl ResultCache {
     }
 }
 
-impl fmt::Debug for ResultCache {
+impl<K: Hash + Eq, V: Clone> fmt::Debug for ResultCache<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultCache")
             .field("capacity", &(self.generation_size * 2))
@@ -148,7 +150,7 @@ mod tests {
 
     #[test]
     fn bounded_and_two_generations() {
-        let cache = ResultCache::new(4);
+        let cache: ResultCache = ResultCache::new(4);
         let k = |n: u32| key(&n.to_string(), Region::RU);
         for n in 0..10 {
             cache.insert(k(n), None);
@@ -165,7 +167,7 @@ mod tests {
 
     #[test]
     fn zero_capacity_disables() {
-        let cache = ResultCache::new(0);
+        let cache: ResultCache = ResultCache::new(0);
         cache.insert(key("112", Region::RU), None);
         assert_eq!(cache.get(key("112", Region::RU)), None);
         assert_eq!(cache.len(), 0);

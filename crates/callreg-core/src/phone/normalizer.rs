@@ -22,6 +22,8 @@ pub struct PhoneNormalizer {
     default_region: Region,
     parser: Arc<dyn NumberParser>,
     cache: ResultCache,
+    /// Recent numbers in international format (as large as the readings' cache).
+    formats: ResultCache<E164, Arc<str>>,
 }
 
 impl PhoneNormalizer {
@@ -44,8 +46,12 @@ impl PhoneNormalizer {
         capacity: usize,
         parser: Arc<dyn NumberParser>,
     ) -> Self {
-        let normalizer =
-            PhoneNormalizer { default_region, parser, cache: ResultCache::new(capacity) };
+        let normalizer = PhoneNormalizer {
+            default_region,
+            parser,
+            cache: ResultCache::new(capacity),
+            formats: ResultCache::new(capacity),
+        };
         normalizer.warm();
         normalizer
     }
@@ -153,10 +159,18 @@ impl PhoneNormalizer {
 
     /// The number in international format for display and lead titles: `+7 495 123-45-67`,
     /// `+7 812 123-45-67`, `+49 30 1234567`, `+1 650-253-0000` (libphonenumber's
-    /// INTERNATIONAL format). A `Digits` key is shown as it is.
+    /// INTERNATIONAL format). A `Digits` key is shown as it is. Recent numbers' formats are
+    /// cached (formatting through the metadata costs microseconds).
     pub fn format_international(&self, key: &PhoneKey) -> String {
         match key {
-            PhoneKey::E164(e) => self.parser.format_international(*e),
+            PhoneKey::E164(e) => match self.formats.get(*e) {
+                Some(text) => text.to_string(),
+                None => {
+                    let text = self.parser.format_international(*e);
+                    self.formats.insert(*e, Arc::from(text.as_str()));
+                    text
+                }
+            },
             PhoneKey::Digits(d) => d.clone(),
         }
     }
@@ -272,6 +286,7 @@ impl fmt::Debug for PhoneNormalizer {
             .field("default_region", &self.default_region)
             .field("parser", &self.parser.name())
             .field("cache", &self.cache)
+            .field("formats", &self.formats)
             .finish()
     }
 }
@@ -355,6 +370,18 @@ mod tests {
 
     fn e164(text: &str) -> Option<PhoneKey> {
         PhoneKey::from_storage(text)
+    }
+
+    #[test]
+    fn formats_are_cached_once_per_number() {
+        let n = ru();
+        let key = e164("+74951234567").expect("E.164");
+        assert_eq!(n.formats.len(), 0);
+        assert_eq!(n.format_international(&key), "+7 495 123-45-67");
+        assert_eq!(n.format_international(&key), "+7 495 123-45-67");
+        assert_eq!(n.formats.len(), 1);
+        assert_eq!(n.format_international(&PhoneKey::Digits("112".into())), "112");
+        assert_eq!(n.formats.len(), 1, "digits are shown as they are, not cached");
     }
 
     #[test]
