@@ -149,9 +149,6 @@ impl Header {
         if names.is_empty() {
             return Err(HeaderError::Missing);
         }
-        if names.iter().all(|n| n.iter().all(u8::is_ascii_whitespace)) {
-            return Err(HeaderError::Blank);
-        }
         let mut columns = Vec::with_capacity(names.len());
         for (index, raw) in names.iter().enumerate() {
             let raw =
@@ -180,6 +177,10 @@ impl Header {
                 return Err(HeaderError::Duplicate(column.name()));
             }
             columns.push(column);
+        }
+        // Blanks, a byte-order mark alone, non-breaking spaces: no column is named.
+        if columns.iter().all(|c| *c == Column::Unnamed) {
+            return Err(HeaderError::Blank);
         }
         Ok(Header { kind, columns })
     }
@@ -682,6 +683,8 @@ mod tests {
         assert_eq!(header(ImportKind::Leads, &[]).unwrap_err(), HeaderError::Missing);
         assert_eq!(header(ImportKind::Leads, &[""]).unwrap_err(), HeaderError::Blank);
         assert_eq!(header(ImportKind::Leads, &["  ", "\t"]).unwrap_err(), HeaderError::Blank);
+        let excel = header(ImportKind::Leads, &["\u{feff}", "", "\u{a0}"]).unwrap_err();
+        assert_eq!(excel, HeaderError::Blank, "an empty first row saved by a spreadsheet");
         // Spreadsheets export trailing columns without a name: they are ignored when empty.
         let h = header(ImportKind::Companies, &["TITLE", "", " "]).unwrap();
         assert_eq!(h.columns(), [Column::Title, Column::Unnamed, Column::Unnamed]);

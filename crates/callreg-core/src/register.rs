@@ -389,7 +389,7 @@ impl<S: CrmStore> Engine<S> {
             deduplicated: false,
         };
         if request.crm_create && primary.is_none() {
-            if portal_user.is_some() || self.is_local_number(tx, &keys, &request.phone_number)? {
+            if portal_user.is_some() || self.is_local_number(tx, &keys, &valid.caller_id)? {
                 outcome.lead_creation_error = Some(LOCAL_NUMBER_REFUSAL.into());
             } else if excluded {
                 outcome.lead_creation_error = Some(EXCLUDED_NUMBER_REFUSAL.into());
@@ -506,33 +506,29 @@ impl<S: CrmStore> Engine<S> {
         Ok(None)
     }
 
-    /// Whether the number (`raw`, of keys `keys`) is an active employee's phone or one of the
-    /// portal's own lines.
-    ///
-    /// Bitrix compares a caller with employees' phones in its telephony form
-    /// ([`telephony_code`]: `16502530000` for `+1 650 253-0000`), whatever the region. So an
-    /// employee's phone written as those digits, with or without a `+`, is the caller's too,
-    /// even where the default region reads the digits as another number (`16502530000` on a
-    /// portal of region DE).
+    /// Whether the number (`caller_id`, PHONE_NUMBER stripped, of keys `keys`) is an active
+    /// employee's phone or one of the portal's own lines: by key, or as Bitrix compares a caller
+    /// with employees' phones, the number itself or its telephony form
+    /// ([`telephony_code`]: `16502530000` for `+1 650 253-0000`) against the telephony forms
+    /// of the employees' phones, whatever the region reads them as.
     fn is_local_number(
         &self,
         tx: &mut dyn StoreTx,
         keys: &[PhoneKey],
-        raw: &str,
+        caller_id: &str,
     ) -> Result<bool, CallregError> {
         for key in keys {
-            if is_active_employee_phone(tx, key)? || !tx.find_lines_by_key(key)?.is_empty() {
+            let employees = tx.find_users_by_phone_key(key)?;
+            if any_active(tx, &employees)? || !tx.find_lines_by_key(key)?.is_empty() {
                 return Ok(true);
             }
         }
-        if let Some(code) = telephony_code(raw) {
-            for written in [format!("+{code}"), code] {
-                if let Some(key) = self.phones().key(&written)
-                    && !keys.contains(&key)
-                    && is_active_employee_phone(tx, &key)?
-                {
-                    return Ok(true);
-                }
+        let code = telephony_code(caller_id);
+        let as_written = (code.as_deref() != Some(caller_id)).then_some(caller_id);
+        for form in code.as_deref().into_iter().chain(as_written) {
+            let employees = tx.find_users_by_telephony_code(form)?;
+            if any_active(tx, &employees)? {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -732,9 +728,9 @@ impl NumberText {
     }
 }
 
-/// Whether an active employee has a phone of key `key`.
-fn is_active_employee_phone(tx: &mut dyn StoreTx, key: &PhoneKey) -> Result<bool, CallregError> {
-    for id in tx.find_users_by_phone_key(key)? {
+/// Whether one of these users is active.
+fn any_active(tx: &mut dyn StoreTx, users: &[UserId]) -> Result<bool, CallregError> {
+    for &id in users {
         if tx.user(id)?.is_some_and(|u| u.active) {
             return Ok(true);
         }

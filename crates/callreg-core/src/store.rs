@@ -130,6 +130,22 @@ pub trait StoreTx {
     fn find_users_by_inner_phone(&mut self, inner: &str) -> StoreResult<Vec<UserId>>;
     /// Users with a phone (work, personal, mobile) of this key, lowest id first.
     fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>>;
+    /// Users with a phone (work, personal, mobile) whose Bitrix telephony form
+    /// ([`telephony_code`](crate::matching::telephony_code) of its value) is `code`, lowest id
+    /// first: Bitrix's own comparison of a caller with employees' phones. The default reads
+    /// every user; the bundled stores answer from an index of the codes, computed when a user
+    /// is written.
+    fn find_users_by_telephony_code(&mut self, code: &str) -> StoreResult<Vec<UserId>> {
+        let of_code = |user: &User| {
+            user.phones
+                .iter()
+                .any(|phone| crate::matching::telephony_code(&phone.value).as_deref() == Some(code))
+        };
+        let mut found: Vec<UserId> =
+            self.list_users()?.iter().filter(|user| of_code(user)).map(|user| user.id).collect();
+        found.sort_unstable();
+        Ok(found)
+    }
 
     // ---- CRM records -------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ use crate::rows::{
     phone_code_index_keys, phone_keys,
 };
 use callreg_core::auth::AppId;
-use callreg_core::matching::{bitrix_code_e164, national_suffix_index_key};
+use callreg_core::matching::{bitrix_code_e164, national_suffix_index_key, telephony_code};
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
@@ -92,6 +92,8 @@ struct State {
     last_user: u64,
     users_by_inner: HashMap<String, BTreeSet<u64>>,
     users_by_phone: HashMap<PhoneKey, BTreeSet<u64>>,
+    /// Users by their phones' Bitrix telephony form (`matching::telephony_code`).
+    users_by_telephony_code: HashMap<String, BTreeSet<u64>>,
     contacts: Rows<ContactRow>,
     companies: Rows<CompanyRow>,
     leads: Rows<LeadRow>,
@@ -190,6 +192,14 @@ fn index_remove<K: Hash + Eq, V: Ord>(index: &mut HashMap<K, BTreeSet<V>>, key: 
             index.remove(key);
         }
     }
+}
+
+/// The distinct Bitrix telephony forms of a user's phones (those of ten characters or more).
+fn user_telephony_codes(phones: &[Phone]) -> Vec<String> {
+    let mut codes: Vec<String> = phones.iter().filter_map(|p| telephony_code(&p.value)).collect();
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 fn user_phone_keys(phones: &[Phone]) -> Vec<PhoneKey> {
@@ -361,11 +371,15 @@ impl StoreTx for MemoryTx<'_> {
         record.id = UserId(id);
         let inner = record.inner_phone.clone();
         let keys = user_phone_keys(&record.phones);
+        let codes = user_telephony_codes(&record.phones);
         if let Some(inner) = &inner {
             index_insert(&mut self.state.users_by_inner, inner.clone(), id);
         }
         for key in &keys {
             index_insert(&mut self.state.users_by_phone, key.clone(), id);
+        }
+        for code in &codes {
+            index_insert(&mut self.state.users_by_telephony_code, code.clone(), id);
         }
         self.state.users.insert(id, record);
         self.on_rollback(move |s| {
@@ -376,6 +390,9 @@ impl StoreTx for MemoryTx<'_> {
             }
             for key in &keys {
                 index_remove(&mut s.users_by_phone, key, &id);
+            }
+            for code in &codes {
+                index_remove(&mut s.users_by_telephony_code, code, &id);
             }
         });
         Ok(UserId(id))
@@ -402,6 +419,11 @@ impl StoreTx for MemoryTx<'_> {
 
     fn find_users_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<UserId>> {
         Ok(self.state.users_by_phone.get(key).into_iter().flatten().map(|id| UserId(*id)).collect())
+    }
+
+    fn find_users_by_telephony_code(&mut self, code: &str) -> StoreResult<Vec<UserId>> {
+        let users = self.state.users_by_telephony_code.get(code);
+        Ok(users.into_iter().flatten().map(|id| UserId(*id)).collect())
     }
 
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {

@@ -32,6 +32,8 @@ pub(crate) struct ReadCache {
     pub(crate) by_inner_phone: HashMap<String, Vec<UserId>>,
     /// `find_users_by_phone_key(key)`, by the key's storage form.
     pub(crate) by_phone_key: HashMap<String, Vec<UserId>>,
+    /// `find_users_by_telephony_code(code)`.
+    pub(crate) by_telephony_code: HashMap<String, Vec<UserId>>,
     /// `is_excluded(key)`, by the key's storage form.
     pub(crate) excluded: HashMap<String, bool>,
     /// The id the next event gets (`statements::NEXT_EVENT_ID`), as of the end of this
@@ -61,6 +63,7 @@ impl ReadCache {
         self.users.clear();
         self.by_inner_phone.clear();
         self.by_phone_key.clear();
+        self.by_telephony_code.clear();
     }
 
     /// Forgets every exclusion answer.

@@ -56,8 +56,8 @@
 //! * It also keeps the live calls' lookups by `EXTERNAL_CALL_ID` and by caller, which the
 //!   dedup of every registration asks, in memory instead of SQL indexes (schema 5): an index
 //!   would be one more page written by every registration and every finish. So is a live
-//!   call's row by its `CALL_ID` (schema 6): the table is keyed by a row id that grows with
-//!   every registration, so that a new call lands on its last page, where the random
+//!   call's row by its `CALL_ID` (schema 6): the table is keyed by a row id one more than the
+//!   largest, so that a new call lands on its last page, where the random
 //!   `CALL_ID`s of contract D11 put each on any page. The maps are read from
 //!   the live calls when a transaction first needs them and again after another connection
 //!   has committed (the same data-version check), and kept up to date by the store's own

@@ -5,9 +5,11 @@
 //! (schema 5).
 //!
 //! An SQL index is one more B-tree page written, and logged, by every registration and every
-//! finish; these maps cost a hash probe. Keyed by its row id, which grows with every
-//! registration, a new live call lands on the table's last page, where a key of random
-//! `CALL_ID`s put it on any page. The maps hold a few words per live call: as many as there
+//! finish; these maps cost a hash probe. Keyed by a row id one more than the largest (a
+//! finished call's id may be taken again), a new live call lands on the table's last page,
+//! where a key of random `CALL_ID`s put it on any page; a row is read or deleted by its id
+//! and its `CALL_ID` together, so a map that went stale would find nothing rather than
+//! another call. The maps hold a few words per live call: as many as there
 //! are calls in progress, plus those a PBX never finished (which stay live, as in Bitrix24,
 //! until finished).
 //!

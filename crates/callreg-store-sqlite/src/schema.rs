@@ -1,7 +1,7 @@
 //! The schema: numbered migrations, applied in order, the version kept in `PRAGMA user_version`.
 
 use crate::error::{Result, SqliteError};
-use callreg_core::matching::{bitrix_code_index_key, national_suffix_index_key};
+use callreg_core::matching::{bitrix_code_index_key, national_suffix_index_key, telephony_code};
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::StoreError;
 use rusqlite::{Connection, params};
@@ -32,7 +32,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
         backfill: None,
     },
-    Migration { sql: include_str!("../migrations/0006_live_calls_appended.sql"), backfill: None },
+    Migration {
+        sql: include_str!("../migrations/0006_appended_live_calls_and_telephony_codes.sql"),
+        backfill: Some(fill_telephony_code),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -70,6 +73,23 @@ pub(crate) fn migrate(conn: &Connection, from: i64) -> Result<()> {
 /// Version 2: `crm_phone.national_rev` of the phones written before it existed.
 fn fill_national_rev(conn: &Connection) -> Result<()> {
     fill_phone_column(conn, "national_rev", |_, key| key.and_then(national_suffix_index_key))
+}
+
+/// Version 6: `user_phone.telephony_code` of the users' phones written before it existed.
+fn fill_telephony_code(conn: &Connection) -> Result<()> {
+    let mut select = conn.prepare("SELECT user_id, position, value FROM user_phone")?;
+    let rows = select
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<(i64, i64, String)>>>()?;
+    let mut update = conn.prepare(
+        "UPDATE user_phone SET telephony_code = ?3 WHERE user_id = ?1 AND position = ?2",
+    )?;
+    for (user_id, position, value) in rows {
+        if let Some(code) = telephony_code(&value) {
+            update.execute(params![user_id, position, code])?;
+        }
+    }
+    Ok(())
 }
 
 /// Version 4: `crm_phone.bitrix_code` of the phones written before it existed.

@@ -17,7 +17,7 @@ pub(crate) const UPSERT_META: &str =
 pub(crate) const INSERT_USER: &str = "INSERT INTO user (id, active, email, name, last_name, \
      inner_phone, admin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const INSERT_USER_PHONE: &str = "INSERT INTO user_phone (user_id, position, value, \
-     value_type, key) VALUES (?1, ?2, ?3, ?4, ?5)";
+     value_type, key, telephony_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub(crate) const INSERT_USER_PERMISSION: &str =
     "INSERT INTO user_permission (user_id, permission) VALUES (?1, ?2)";
 pub(crate) const SELECT_USER: &str = "SELECT id, active, email, name, last_name, inner_phone, \
@@ -31,6 +31,8 @@ pub(crate) const FIND_USERS_BY_INNER_PHONE: &str =
     "SELECT id FROM user WHERE inner_phone = ?1 ORDER BY id";
 pub(crate) const FIND_USERS_BY_PHONE_KEY: &str =
     "SELECT DISTINCT user_id FROM user_phone WHERE key = ?1 ORDER BY user_id";
+pub(crate) const FIND_USERS_BY_TELEPHONY_CODE: &str =
+    "SELECT DISTINCT user_id FROM user_phone WHERE telephony_code = ?1 ORDER BY user_id";
 
 // ---- CRM records -------------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_
 
 /// `?2` is `seq`, one more than the caller's latest live call's (from
 /// [`crate::live::LiveCalls::next_seq`], or [`NEXT_CALLER_SEQ`]). The row takes the next id,
-/// on the table's last page.
+/// on the table's last page (one more than the largest).
 pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, seq, app_key, \
      user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
      line_id, portal_number, external_call_id, created_lead, entities) \
@@ -140,9 +142,9 @@ macro_rules! active_call_columns {
          entities"
     };
 }
-/// The live call in row `?1` (found in [`crate::live::LiveCalls`]).
+/// The live call in row `?1` (found in [`crate::live::LiveCalls`]) if its `CALL_ID` is `?2`.
 pub(crate) const SELECT_ACTIVE_CALL: &str =
-    concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE id = ?1");
+    concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE id = ?1 AND call_id = ?2");
 /// For a connection without the live-call maps: a scan of the live calls.
 pub(crate) const FIND_ACTIVE_CALL: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call WHERE call_id = ?1");
@@ -162,8 +164,10 @@ pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
 /// Oldest registration first, as the memory store orders them.
 pub(crate) const LIST_ACTIVE_CALLS: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
-/// Deletes the live call in row `?1`; returns what [`crate::live::LiveCalls`] holds of it.
-pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call WHERE id = ?1 \
+/// Deletes the live call in row `?1` if its `CALL_ID` is `?2`; returns what
+/// [`crate::live::LiveCalls`] holds of it.
+pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call \
+     WHERE id = ?1 AND call_id = ?2 \
      RETURNING call_id, seq, app_key, caller_key, external_call_id, id";
 /// As [`DELETE_ACTIVE_CALL`], by `CALL_ID`, for a connection without the live-call maps (a
 /// scan of the live calls).
@@ -332,6 +336,7 @@ pub(crate) const ALL: &[&str] = &[
     LIST_USERS,
     FIND_USERS_BY_INNER_PHONE,
     FIND_USERS_BY_PHONE_KEY,
+    FIND_USERS_BY_TELEPHONY_CODE,
     INSERT_CONTACT,
     INSERT_COMPANY,
     INSERT_LEAD,
@@ -450,6 +455,7 @@ pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_USER_PERMISSIONS,
     FIND_USERS_BY_INNER_PHONE,
     FIND_USERS_BY_PHONE_KEY,
+    FIND_USERS_BY_TELEPHONY_CODE,
     SELECT_CONTACT,
     SELECT_COMPANY,
     SELECT_LEAD,

@@ -13,7 +13,7 @@ use crate::rows::{self, column};
 use crate::statements as sql;
 use callreg_core::auth::AppId;
 use callreg_core::matching::{
-    bitrix_code, bitrix_code_e164, bitrix_code_index_key, national_suffix_index_key,
+    bitrix_code, bitrix_code_e164, bitrix_code_index_key, national_suffix_index_key, telephony_code,
 };
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
@@ -243,6 +243,7 @@ impl<'a> SqliteTx<'a> {
                     phone.value,
                     phone.value_type,
                     optional_key_to_sql(phone.key.as_ref())?,
+                    telephony_code(&phone.value),
                 ],
             )?;
         }
@@ -538,7 +539,11 @@ impl<'a> SqliteTx<'a> {
         self.live.changed = true;
         let deleted = match self.live_calls()? {
             Some(live) => match live.row_of(call_id.as_str()) {
-                Some(row) => self.one(sql::DELETE_ACTIVE_CALL, [row], LiveKeys::from_row)?,
+                Some(row) => self.one(
+                    sql::DELETE_ACTIVE_CALL,
+                    params![row, call_id.as_str()],
+                    LiveKeys::from_row,
+                )?,
                 None => None,
             },
             None => self.one(
@@ -572,16 +577,16 @@ impl<'a> SqliteTx<'a> {
     fn active_call(&mut self, call_id: &str) -> Result<Option<ActiveCall>> {
         match self.live_calls()? {
             Some(live) => match live.row_of(call_id) {
-                Some(row) => self.active_call_at(row),
+                Some(row) => self.active_call_at(row, call_id),
                 None => Ok(None),
             },
             None => self.one(sql::FIND_ACTIVE_CALL, [call_id], rows::active_call),
         }
     }
 
-    /// The live call in row `row` (found in the live-call maps).
-    fn active_call_at(&self, row: i64) -> Result<Option<ActiveCall>> {
-        self.one(sql::SELECT_ACTIVE_CALL, [row], rows::active_call)
+    /// The live call in row `row` (found in the live-call maps), checked to be `call_id`'s.
+    fn active_call_at(&self, row: i64, call_id: &str) -> Result<Option<ActiveCall>> {
+        self.one(sql::SELECT_ACTIVE_CALL, params![row, call_id], rows::active_call)
     }
 
     /// The live call of application `app` (its key) with this `EXTERNAL_CALL_ID`.
@@ -590,9 +595,9 @@ impl<'a> SqliteTx<'a> {
         app: &str,
         external_call_id: &str,
     ) -> Result<Option<ActiveCall>> {
-        let row = match self.live_calls()? {
+        let found = match self.live_calls()? {
             Some(live) => match live.by_external_id(app, external_call_id) {
-                Some(call_id) => live.row_of(call_id),
+                Some(call_id) => live.row_of(call_id).map(|row| (row, call_id.to_string())),
                 None => return Ok(None),
             },
             None => {
@@ -603,8 +608,8 @@ impl<'a> SqliteTx<'a> {
                 return Ok(calls.into_iter().next());
             }
         };
-        match row {
-            Some(row) => self.active_call_at(row),
+        match found {
+            Some((row, call_id)) => self.active_call_at(row, &call_id),
             None => Ok(None),
         }
     }
@@ -616,11 +621,11 @@ impl<'a> SqliteTx<'a> {
         app: &str,
         caller_key: &str,
     ) -> Result<Vec<ActiveCall>> {
-        let rows: Vec<i64> = match self.live_calls()? {
+        let rows: Vec<(i64, String)> = match self.live_calls()? {
             Some(live) => live
                 .of_caller(app, caller_key)
                 .iter()
-                .filter_map(|(_, id)| live.row_of(id))
+                .filter_map(|(_, id)| Some((live.row_of(id)?, id.clone())))
                 .collect(),
             None => {
                 return self
@@ -628,8 +633,8 @@ impl<'a> SqliteTx<'a> {
             }
         };
         let mut calls = Vec::with_capacity(rows.len());
-        for row in rows {
-            calls.extend(self.active_call_at(row)?);
+        for (row, call_id) in rows {
+            calls.extend(self.active_call_at(row, &call_id)?);
         }
         Ok(calls)
     }
@@ -984,6 +989,18 @@ impl StoreTx for SqliteTx<'_> {
         let found = self.user_ids(sql::FIND_USERS_BY_PHONE_KEY, &key)?;
         if let Some(cache) = self.cache() {
             remember(&mut cache.by_phone_key, key, found.clone());
+        }
+        Ok(found)
+    }
+
+    fn find_users_by_telephony_code(&mut self, code: &str) -> StoreResult<Vec<UserId>> {
+        let cached = self.cache().and_then(|cache| cache.by_telephony_code.get(code)).cloned();
+        if let Some(hit) = cached {
+            return Ok(hit);
+        }
+        let found = self.user_ids(sql::FIND_USERS_BY_TELEPHONY_CODE, code)?;
+        if let Some(cache) = self.cache() {
+            remember(&mut cache.by_telephony_code, code.to_string(), found.clone());
         }
         Ok(found)
     }

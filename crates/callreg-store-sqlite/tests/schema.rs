@@ -5,7 +5,7 @@
 use callreg_core::auth::AppId;
 use callreg_core::conformance::kit::sample_active_call;
 use callreg_core::model::{ActiveCall, Line};
-use callreg_core::{CallId, CrmStore, StoreError};
+use callreg_core::{CallId, CrmStore, StoreError, UserId};
 use callreg_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 use chrono::Utc;
 use rusqlite::Connection;
@@ -540,4 +540,36 @@ fn version_five_databases_keep_their_live_calls_in_registration_order() {
         )
         .unwrap();
     assert_eq!(indexes, 0);
+}
+
+/// A database of version 5 gets the telephony forms of its users' phones filled in by
+/// migration 6, so employees written before it are found by them.
+#[test]
+fn version_five_databases_get_their_employees_telephony_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5-users.db");
+    old_database(
+        &path,
+        5,
+        "INSERT INTO user (id, active, email, name, last_name, inner_phone, admin) \
+             VALUES (7, 1, '', 'Eva', '', NULL, 0); \
+         INSERT INTO user_phone (user_id, position, value, value_type, key) \
+             VALUES (7, 0, '16502530000', 'PERSONAL_MOBILE', '+4916502530000'), \
+                    (7, 1, '101', 'WORK_PHONE', '=101');",
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.find_users_by_telephony_code("16502530000").unwrap(), [UserId(7)]);
+    assert!(tx.find_users_by_telephony_code("101").unwrap().is_empty(), "under ten characters");
+    drop(tx);
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let forms: Vec<Option<String>> = conn
+        .prepare("SELECT telephony_code FROM user_phone ORDER BY position")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(forms, [Some("16502530000".to_string()), None]);
 }

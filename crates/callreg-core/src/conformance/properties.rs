@@ -19,6 +19,7 @@ macro_rules! __conformance_property_cases {
             any_format_finds_the_same_owner,
             formats_bitrix_matches_match_under_any_region,
             bitrix_code_index_is_exact,
+            telephony_code_index_is_exact,
             registrations_never_duplicate_leads_or_calls,
             concurrent_registrations_create_one_lead_per_number,
             lifecycle_never_duplicates_records_or_activities,
@@ -135,6 +136,57 @@ pub fn formats_bitrix_matches_match_under_any_region<S: CrmStore>(make: &dyn Fn(
             prop_assert_eq!(call.primary, Some(EntityRef::contact(contact)), "{}", context);
         } else {
             prop_assert_ne!(found.tier, Some(MatchTier::BitrixCode), "{}", context);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The store's index of employees' phones by Bitrix's telephony form answers exactly what the
+/// trait's default (a scan of every user) would, under any region: for the form of every
+/// stored value, and for the values themselves, the users having a phone of that form, each
+/// once, lowest id first.
+pub fn telephony_code_index_is_exact<S: CrmStore>(make: &dyn Fn() -> S) {
+    use crate::engine::NewUser;
+    use crate::matching::telephony_code;
+    let regions = ["RU", "DE", "US", "GB"];
+    let odd = prop_oneof![
+        Just("101".to_string()),
+        Just("+8 916 555-12-34".to_string()),
+        Just("8 10 49 30 1234567".to_string()),
+        Just("011 1 650 253 0000".to_string()),
+        Just("#31#+79161234567".to_string()),
+    ];
+    let phone = prop_oneof![
+        4 => (international_formats(), any::<prop::sample::Index>())
+            .prop_map(|(formats, pick)| pick.get(&formats).clone()),
+        1 => odd,
+    ];
+    let user = proptest::collection::vec(proptest::option::of(phone), 3);
+    let strategy = (proptest::collection::vec(user, 1..6), 0..regions.len());
+    let result = runner(48).run(&strategy, |(users, region)| {
+        let region = crate::phone::Region::parse(regions[region]).expect("a known region");
+        let config = crate::config::EngineConfig { default_region: region, ..Default::default() };
+        let portal = Portal::with_config(make(), config);
+        let mut stored: Vec<(crate::types::UserId, Vec<String>)> = Vec::new();
+        for phones in &users {
+            let id = portal.given_user(NewUser {
+                work_phone: phones[0].clone(),
+                personal_phone: phones[1].clone(),
+                personal_mobile: phones[2].clone(),
+                ..NewUser::default()
+            });
+            stored.push((id, phones.iter().flatten().filter_map(|v| telephony_code(v)).collect()));
+        }
+        let mut forms: Vec<String> = stored.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        forms.extend(users.iter().flatten().flatten().cloned());
+        for form in forms {
+            let expected: Vec<_> =
+                stored.iter().filter(|(_, c)| c.contains(&form)).map(|(id, _)| *id).collect();
+            let found = portal.engine.read(|tx| tx.find_users_by_telephony_code(&form)).unwrap();
+            prop_assert_eq!(found, expected, "form {:?} in {}", form, region.as_str());
         }
         Ok(())
     });

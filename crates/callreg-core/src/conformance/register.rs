@@ -32,6 +32,7 @@ macro_rules! __conformance_register_cases {
             internal_extension_is_a_portal_call,
             employee_phone_refuses_lead_creation,
             employee_phone_in_telephony_form_refuses_lead_creation,
+            employee_phone_of_another_telephony_form_is_an_ordinary_caller,
             own_line_number_refuses_lead_creation,
             numbers_match_whatever_their_format,
             default_region_reads_national_numbers,
@@ -392,32 +393,51 @@ pub fn employee_phone_refuses_lead_creation<S: CrmStore>(store: S) {
     assert!(call.created_lead.is_some());
 }
 
-/// Bitrix compares the caller with employees' phones in its telephony form (digits, the
-/// country code first, no `+`): an employee's phone written so is the caller's even where the
-/// default region reads those digits as another number, and the other way round.
+/// Bitrix compares the caller, as written and in its telephony form (`CVoxImplantPhone::
+/// Normalize`: digits, the country code first), with the telephony forms of employees'
+/// phones: an employee's phone is the caller's when those are equal, whatever the default
+/// region reads either as; and only then, or when their keys are equal.
 pub fn employee_phone_in_telephony_form_refuses_lead_creation<S: CrmStore>(store: S) {
-    let region = Region::parse("DE").expect("DE is a region");
-    let portal = Portal::with_config(
-        store,
-        EngineConfig { default_region: region, ..EngineConfig::default() },
-    );
+    let local = Some("Lead creation is disabled for local users");
+    let de = Region::parse("DE").expect("DE is a region");
+    let portal =
+        Portal::with_config(store, EngineConfig { default_region: de, ..EngineConfig::default() });
     portal.given_employee("102", Some("16502530000"));
     portal.given_employee("103", Some("+1 (650) 253-0001"));
-    for (i, caller) in ["+1 650 253-0000", "001 650 253 0000", "16502530001"].iter().enumerate() {
+    portal.given_employee("104", Some("8 916 555-12-34"));
+    let refused = ["+1 650 253-0000", "001 650 253 0000", "16502530001", "+7 916 555 12 34"];
+    for (i, caller) in refused.iter().enumerate() {
         let request = RegisterRequest::incoming(1, *caller)
             .crm_create(true)
             .external_call_id(format!("e{i}"));
         let call = portal.registered(&request);
-        assert_eq!(
-            call.lead_creation_error.as_deref(),
-            Some("Lead creation is disabled for local users"),
-            "{caller}"
-        );
+        assert_eq!(call.lead_creation_error.as_deref(), local, "{caller}");
     }
     assert!(portal.leads().is_empty());
     // A number no employee has is an ordinary caller.
     let call = portal.registered(&RegisterRequest::incoming(1, "+1 650 253-0002").crm_create(true));
     assert!(call.created_lead.is_some());
+}
+
+/// The other side of Bitrix's comparison: a caller whose telephony form differs from an
+/// employee's is no employee, even where the default region reads the two forms as one
+/// number; and the caller's number as written is compared too.
+pub fn employee_phone_of_another_telephony_form_is_an_ordinary_caller<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    // `+8 916 ...` has the form `89165551234`, `+7 916 555-12-34` has `79165551234`, though
+    // `89165551234` read in Russia is `+7 916 555-12-34`.
+    portal.given_employee("105", Some("+7 916 555-12-34"));
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "+8 916 555-12-34").crm_create(true));
+    assert!(call.created_lead.is_some(), "{call:?}");
+    // An employee's `+8 926 ...` (form `89265551234`) is the caller `89265551234` as written
+    // (whose own form is `79265551234`).
+    portal.given_employee("106", Some("+8 926 555-12-34"));
+    let call = portal.registered(&RegisterRequest::incoming(1, "89265551234").crm_create(true));
+    assert_eq!(
+        call.lead_creation_error.as_deref(),
+        Some("Lead creation is disabled for local users")
+    );
 }
 
 /// The portal's own line numbers are never auto-created as leads.

@@ -1,9 +1,11 @@
--- callreg SQLite schema, version 6: a registration appends its live call.
+-- callreg SQLite schema, version 6: a registration appends its live call; employees' phones
+-- are indexed by Bitrix's telephony form.
 --
 -- `active_call` was keyed by `call_id`, whose hex is random (contract D11): every
 -- registration wrote its row into a random page of the table, and the splits of those pages
--- rewrote their parents. The table is now keyed by a row id that grows with each
--- registration, so a new live call lands on the table's last page. The writer connection
+-- rewrote their parents. The table is now keyed by a row id, one more than the largest
+-- (ids of finished calls may be taken again), so a new live call lands on the table's last
+-- page. The writer connection
 -- finds a live call's row id by its `call_id` in memory, as it already finds live calls by
 -- `external_call_id` and by caller (see `src/live.rs`); other connections scan the live
 -- calls, which are only the calls in progress. The writer checks that a `call_id` is free
@@ -38,3 +40,11 @@ FROM active_call ORDER BY registered_at, call_id;
 
 DROP TABLE active_call;
 ALTER TABLE active_call_v6 RENAME TO active_call;
+
+-- Bitrix refuses to create a lead for a caller whose number, or its telephony form
+-- (`CVoxImplantPhone::Normalize`, `callreg_core::matching::telephony_code`), equals the
+-- telephony form of an active employee's phone. The form of every user phone is stored, and
+-- filled in by the migration's code for the phones already stored.
+ALTER TABLE user_phone ADD COLUMN telephony_code TEXT;
+CREATE INDEX user_phone_by_telephony_code ON user_phone (telephony_code, user_id)
+    WHERE telephony_code IS NOT NULL;
