@@ -42,6 +42,34 @@ impl<S: CrmStore> Engine<S> {
         })
     }
 
+    /// Bitrix's `event.offline.get` with a `process_id`: the events `process_id` has claimed
+    /// and not cleared, up to `limit`, oldest first, so that a reader that failed after
+    /// taking them without clearing gets them again; nothing more is claimed. With `clear`
+    /// the events returned are removed (Bitrix removes every event of the process, also
+    /// those beyond `limit` it did not return). An empty `process_id` names the unclaimed
+    /// events (Bitrix's empty `PROCESS_ID`), returned without being claimed.
+    pub fn retake_offline_events(
+        &self,
+        process_id: &str,
+        limit: usize,
+        clear: bool,
+    ) -> Result<OfflineEvents, CallregError> {
+        self.in_transaction(|tx| {
+            let events = if process_id.is_empty() {
+                tx.pending_events(limit)?
+            } else {
+                let mut claimed = tx.claimed_events(process_id)?;
+                claimed.truncate(limit);
+                claimed
+            };
+            if clear {
+                let ids: Vec<u64> = events.iter().map(|e| e.id).collect();
+                tx.delete_events(&ids)?;
+            }
+            Ok(OfflineEvents { process_id: process_id.to_string(), events })
+        })
+    }
+
     /// Removes events claimed by `process_id` (only those in `ids`, when given). Returns how
     /// many were removed.
     pub fn clear_offline_events(

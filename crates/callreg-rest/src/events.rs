@@ -12,12 +12,21 @@ const MAX_LIMIT: i64 = 1000;
 const DEFAULT_LIMIT: i64 = 50;
 
 pub(crate) fn offline_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    // Bitrix lowercases this method's parameter names.
+    let lowered = p.lowercased();
+    let p = Params::new(&lowered);
     let limit = p.opt_int("limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(WireError::argument(format!("limit should be between 1 and {MAX_LIMIT}")));
     }
+    let limit = usize::try_from(limit).unwrap_or(1);
     let clear = p.flag("clear")?.unwrap_or(true);
-    let taken = engine.take_offline_events(usize::try_from(limit).unwrap_or(1), clear)?;
+    // A reader names its process to get again what it took without clearing.
+    let process_id = p.string("process_id")?.map(|id| id.trim().to_string());
+    let taken = match &process_id {
+        Some(id) => engine.retake_offline_events(id, limit, clear)?,
+        None => engine.take_offline_events(limit, clear)?,
+    };
     let zone = engine.config().time_zone;
     let events: Vec<Value> = taken
         .events
@@ -33,10 +42,14 @@ pub(crate) fn offline_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Han
             })
         })
         .collect();
-    Ok(json!({"process_id": taken.process_id, "events": events}))
+    // As Bitrix: no process id for events taken and cleared at once, the one named otherwise.
+    let returned = (process_id.is_some() || !clear).then_some(taken.process_id);
+    Ok(json!({"process_id": returned, "events": events}))
 }
 
 pub(crate) fn offline_clear<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
+    let lowered = p.lowercased();
+    let p = Params::new(&lowered);
     let process_id = p
         .string("process_id")?
         .filter(|id| !id.is_empty())

@@ -112,6 +112,18 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// The parameters with their names in lower case (PHP's `array_change_key_case`, which
+    /// some methods apply): a name given in several cases keeps one of the values.
+    pub fn lowercased(&self) -> Value {
+        let lowered: Map<String, Value> = self
+            .map
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name.to_lowercase(), value.clone()))
+            .collect();
+        Value::Object(lowered)
+    }
+
     /// Names of the parameters present.
     pub fn keys(&self) -> impl Iterator<Item = &'a str> {
         self.map.into_iter().flat_map(|m| m.keys().map(String::as_str))

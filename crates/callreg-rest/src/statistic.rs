@@ -2,20 +2,28 @@
 //! `PORTAL_USER_ID`. Parameter names are case-insensitive here, as in Bitrix.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Listed, WireError, iso_in_zone, page, start_of};
+use crate::{Listed, WireError, iso_in_zone, page};
 use callreg_core::model::CallRecord;
 use callreg_core::model::TelephonyPermission;
 use callreg_core::{Auth, CallId, CrmStore, Engine};
 use serde_json::{Map, Value, json};
 
 pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Listed {
-    let start = start_of(&p)?;
     if engine.config().permission_check {
         let acting = engine.user(auth.user_id)?;
         if !acting.is_some_and(|u| u.active && u.can(TelephonyPermission::CallDetailView)) {
             return Err(WireError::access_denied());
         }
     }
+    // After the permission, so that a malformed `start` never hides a 403.
+    let start = match p.get_ignore_case("start") {
+        None => 0,
+        Some(value) => {
+            let start =
+                php_int(value).ok_or_else(|| WireError::argument("start should be an integer"))?;
+            usize::try_from(start).unwrap_or(0)
+        }
+    };
     let filter = match p.get_ignore_case("FILTER") {
         None => None,
         Some(value @ Value::Object(_)) => Some(Params::new(value)),

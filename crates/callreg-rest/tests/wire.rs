@@ -687,8 +687,19 @@ fn offline_events_clear_semantics() {
     assert_eq!(keys(&held["events"][0])[..4], ["ID", "TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA"]);
     let rest = ok(&e, "event.offline.get", json!({}));
     assert_eq!(rest["events"].as_array().unwrap().len(), 1, "held events are not handed out again");
+    assert_eq!(rest["process_id"], Value::Null, "taken and cleared at once: no process");
+    // The reader gets its held events again by naming its process (any case, as Bitrix
+    // lowercases this method's parameters), and nothing new.
+    let again = ok(&e, "event.offline.get", json!({"PROCESS_ID": process, "Clear": 0}));
+    assert_eq!(again["process_id"], json!(process));
+    assert_eq!(again["events"], held["events"]);
     assert_eq!(ok(&e, "event.offline.clear", json!({"process_id": process})), json!(true));
     assert_eq!(ok(&e, "event.offline.get", json!({}))["events"], json!([]));
+    let gone = ok(&e, "event.offline.get", json!({"process_id": process}));
+    assert_eq!(
+        (gone["process_id"].as_str(), gone["events"].clone()),
+        (Some(process.as_str()), json!([]))
+    );
     assert_error(
         &call(&e, "event.offline.clear", json!({})),
         400,
@@ -757,6 +768,18 @@ fn statistic_get_lists_records_and_transcripts() {
     let clerk = ok(&e, "user.add", json!({"NAME": "Clerk"})).as_u64().unwrap();
     let reply = dispatch(&e, &Auth::webhook(clerk), "voximplant.statistic.get", &json!({}));
     assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
+    // A malformed `start` does not hide the 403; its name is read in any case, as Bitrix
+    // lowercases this method's parameters.
+    let reply =
+        dispatch(&e, &Auth::webhook(clerk), "voximplant.statistic.get", &json!({"start": [1]}));
+    assert_error(&reply, 403, "ACCESS_DENIED", "Access denied!");
+    let reply = call(&e, "voximplant.statistic.get", json!({"start": [1]}));
+    assert_error(&reply, 400, "ERROR_ARGUMENT", "start should be an integer");
+    assert_eq!(ok(&e, "voximplant.statistic.get", json!({"START": 50})), json!([]));
+    assert_eq!(
+        ok(&e, "voximplant.statistic.get", json!({"Start": 0})).as_array().unwrap().len(),
+        1
+    );
 }
 
 #[test]

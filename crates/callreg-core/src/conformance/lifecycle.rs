@@ -37,6 +37,7 @@ macro_rules! __conformance_lifecycle_cases {
             search_returns_one_of_each_type,
             external_lines_are_managed_per_application,
             offline_events_are_taken_and_cleared,
+            offline_events_are_taken_again_by_their_process,
             event_ids_are_never_reused,
             building_an_engine_leaves_no_trace,
         ]);
@@ -774,4 +775,36 @@ pub fn offline_events_are_taken_and_cleared<S: CrmStore>(store: S) {
     assert_eq!(engine.take_offline_events(10, true).expect("taken").events.len(), 1);
     assert!(engine.take_offline_events(10, true).expect("taken").events.is_empty());
     let _ = CallId::new("unused");
+}
+
+/// event.offline.get with a `process_id`: a reader gets again what it took without clearing
+/// (up to `limit`, oldest first), nothing new is claimed, and `clear` removes what it
+/// returned; an empty process id reads the unclaimed events without claiming them.
+pub fn offline_events_are_taken_again_by_their_process<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    portal.clear_events();
+    portal.registered(&RegisterRequest::incoming(1, NUMBER).show(false));
+    portal.registered(&RegisterRequest::incoming(1, "+7 495 000-00-01").show(false));
+    let engine = &portal.engine;
+    let held = engine.take_offline_events(3, false).expect("taken");
+    let held_ids: Vec<u64> = held.events.iter().map(|e| e.id).collect();
+    assert_eq!(held_ids.len(), 3);
+    let again = engine.retake_offline_events(&held.process_id, 2, false).expect("taken again");
+    assert_eq!(again.process_id, held.process_id);
+    assert_eq!(again.events.iter().map(|e| e.id).collect::<Vec<_>>(), held_ids[..2]);
+    assert_eq!(engine.pending_events(10).expect("readable").len(), 1, "nothing more claimed");
+    // The unclaimed events, read without being claimed.
+    let peek = engine.retake_offline_events("", 10, false).expect("read");
+    assert_eq!(peek.events.len(), 1);
+    assert_eq!(peek.events[0].process_id, None);
+    assert_eq!(engine.pending_events(10).expect("readable").len(), 1);
+    // Cleared: only the events returned.
+    let cleared = engine.retake_offline_events(&held.process_id, 2, true).expect("taken again");
+    assert_eq!(cleared.events.len(), 2);
+    let left = engine.retake_offline_events(&held.process_id, 10, false).expect("taken again");
+    assert_eq!(left.events.iter().map(|e| e.id).collect::<Vec<_>>(), held_ids[2..]);
+    assert!(
+        engine.retake_offline_events("no-such-process", 10, true).expect("read").events.is_empty()
+    );
+    assert_eq!(engine.outbox_events(10).expect("readable").len(), 2);
 }
