@@ -97,9 +97,9 @@ fn user_json(user: &User) -> Value {
 
 // ---- shared helpers ------------------------------------------------------------------
 
-/// The `fields` object of an `add`.
+/// The `fields` object of an `add` (`fields`, `FIELDS`, `Fields` or `arFields`, as Bitrix).
 fn fields<'a>(p: Params<'a>) -> Result<Params<'a>, WireError> {
-    p.object("fields")?.ok_or_else(|| WireError::argument("fields should be an object"))
+    p.crm_array("fields")?.ok_or_else(|| WireError::argument("fields should be an object"))
 }
 
 /// The `id` of a `get` (Bitrix also accepts `ID`).
@@ -129,12 +129,9 @@ fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, Wire
     }
 }
 
-/// The `filter` of a `list`.
+/// The `filter` of a `list` (`filter`, `FILTER`, `Filter` or `arFilter`, as Bitrix).
 fn filter<'a>(p: &Params<'a>) -> Result<Option<Params<'a>>, WireError> {
-    match p.object("filter")? {
-        Some(f) => Ok(Some(f)),
-        None => p.object("FILTER"),
-    }
+    p.crm_array("filter")
 }
 
 /// `PHONE` as Bitrix multifields: `[{"VALUE": ..., "VALUE_TYPE": ...}]`, or keyed objects.
@@ -144,6 +141,7 @@ fn phone_inputs(f: &Params<'_>) -> Result<Vec<PhoneInput>, WireError> {
         None => return Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(Value::Object(items)) => items.values().collect(),
+        Some(Value::String(single)) if single.trim().is_empty() => return Ok(Vec::new()),
         Some(Value::String(single)) => return Ok(vec![PhoneInput::work(single.clone())]),
         Some(_) => return Err(invalid()),
     };
@@ -151,6 +149,10 @@ fn phone_inputs(f: &Params<'_>) -> Result<Vec<PhoneInput>, WireError> {
     for item in items {
         let object = item.as_object().ok_or_else(invalid)?;
         let value = object.get("VALUE").and_then(scalar_text).ok_or_else(invalid)?;
+        // Bitrix's multifields skip an empty value.
+        if value.trim().is_empty() {
+            continue;
+        }
         let value_type = object.get("VALUE_TYPE").and_then(Value::as_str).unwrap_or("WORK");
         phones.push(PhoneInput { value, value_type: value_type.to_string() });
     }
@@ -361,16 +363,21 @@ pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Li
 
 pub(crate) fn lead_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Handled {
     let f = fields(p)?;
-    if let Some(source) = f.string("SOURCE_ID")?
-        && !engine.read(|tx| tx.source_exists(&source))?
+    // An empty status or source takes the default (`NEW`, `OTHER`).
+    let given = |name: &str| -> Result<Option<String>, WireError> {
+        Ok(f.string(name)?.filter(|value| !value.trim().is_empty()))
+    };
+    let source_id = given("SOURCE_ID")?;
+    if let Some(source) = &source_id
+        && !engine.read(|tx| tx.source_exists(source))?
     {
         return Err(WireError::argument(format!("SOURCE_ID {source} is not found")));
     }
     let lead = NewLead {
         title: f.string("TITLE")?.unwrap_or_default(),
         name: f.string("NAME")?.unwrap_or_default(),
-        status_id: f.string("STATUS_ID")?,
-        source_id: f.string("SOURCE_ID")?,
+        status_id: given("STATUS_ID")?,
+        source_id,
         assigned_by: assigned_by(&f, auth)?,
         phones: phone_inputs(&f)?,
     };

@@ -101,14 +101,40 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// A CRM method's array parameter as Bitrix's `CCrmRestHelper::resolveArrayParam` finds it
+    /// (`name` in lower case): `FIELDS`, `fields`, `Fields`, then `arFields`, the first present.
+    pub fn crm_array(&self, name: &str) -> Result<Option<Params<'a>>, WireError> {
+        let lower = name.to_ascii_lowercase();
+        let capitalized: String = lower
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
+            .collect();
+        let spellings = [
+            name.to_ascii_uppercase(),
+            lower.clone(),
+            capitalized.clone(),
+            format!("ar{capitalized}"),
+        ];
+        match spellings.iter().find(|spelling| self.get(spelling).is_some()) {
+            Some(spelling) => self.object_named(spelling, &lower),
+            None => Ok(None),
+        }
+    }
+
     /// A nested object parameter (`fields`, `filter`).
     pub fn object(&self, name: &str) -> Result<Option<Params<'a>>, WireError> {
+        self.object_named(name, name)
+    }
+
+    /// The object parameter `name`, called `shown` in its error.
+    fn object_named(&self, name: &str, shown: &str) -> Result<Option<Params<'a>>, WireError> {
         match self.get(name) {
             None => Ok(None),
             Some(value @ Value::Object(_)) => Ok(Some(Params::new(value))),
             // PHP sends an empty array for an empty object.
             Some(Value::Array(items)) if items.is_empty() => Ok(None),
-            Some(_) => Err(WireError::argument(format!("{name} should be an object"))),
+            Some(_) => Err(WireError::argument(format!("{shown} should be an object"))),
         }
     }
 
@@ -145,6 +171,18 @@ pub fn php_int(value: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(float_to_int)),
         Value::String(s) => Some(php_int_prefix(s)),
         _ => None,
+    }
+}
+
+/// PHP's `(int)` of any decoded JSON value: [`php_int`] for numbers and strings, `true` 1,
+/// `false` and `null` 0, an array or object 1 when it has elements, else 0.
+pub fn php_int_cast(value: &Value) -> i64 {
+    match value {
+        Value::Null => 0,
+        Value::Bool(b) => i64::from(*b),
+        Value::Array(items) => i64::from(!items.is_empty()),
+        Value::Object(items) => i64::from(!items.is_empty()),
+        scalar => php_int(scalar).unwrap_or(0),
     }
 }
 
@@ -247,6 +285,26 @@ pub fn parse_flag(value: &Value) -> Option<bool> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn php_int_cast_reads_every_json_value_as_php_does() {
+        let cases = [
+            (json!(null), 0),
+            (json!(true), 1),
+            (json!(false), 0),
+            (json!([]), 0),
+            (json!([5]), 1),
+            (json!({}), 0),
+            (json!({"a": 0}), 1),
+            (json!("12abc"), 12),
+            (json!("abc"), 0),
+            (json!(3.9), 3),
+            (json!(-2), -2),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(php_int_cast(&value), expected, "{value}");
+        }
+    }
 
     #[test]
     fn flags_mean_what_they_say() {

@@ -1,6 +1,6 @@
 //! The `telephony.*` methods: parameters in, Bitrix's result shapes out.
 
-use crate::params::{Params, php_int, scalar_text};
+use crate::params::{Params, php_int, php_int_cast, scalar_text};
 use crate::{Handled, WireError, iso_in_zone};
 use callreg_core::finish::FinishRequest;
 use callreg_core::model::User;
@@ -134,12 +134,17 @@ pub fn statistic_row(
 /// `telephony.externalcall.show` / `hide`: `true` for an active call.
 pub(crate) fn show_or_hide<S: CrmStore>(engine: &Engine<S>, p: Params<'_>, show: bool) -> Handled {
     let call_id = p.get("CALL_ID").and_then(scalar_text).unwrap_or_default();
+    // PHP's `(int)`, booleans included (`true` is user 1, `false` the call's own user).
+    let user = |value: &Value| match value {
+        Value::Bool(b) => Some(i64::from(*b)),
+        other => php_int(other),
+    };
     let users: Option<Vec<i64>> = match p.get("USER_ID") {
         None => None,
-        Some(Value::Array(items)) => Some(items.iter().filter_map(php_int).collect()),
-        Some(Value::Object(items)) => Some(items.values().filter_map(php_int).collect()),
+        Some(Value::Array(items)) => Some(items.iter().filter_map(user).collect()),
+        Some(Value::Object(items)) => Some(items.values().filter_map(user).collect()),
         Some(value) => Some(vec![
-            php_int(value)
+            user(value)
                 .ok_or_else(|| WireError::argument("USER_ID should be an integer or an array"))?,
         ]),
     };
@@ -225,8 +230,8 @@ fn transcript_message(value: &Value) -> RawTranscriptMessage {
     let field = |name: &str| value.as_object().and_then(|m| m.get(name)).filter(|v| !v.is_null());
     RawTranscriptMessage {
         side: field("SIDE").and_then(Value::as_str).map(str::to_string),
-        start_time: field("START_TIME").and_then(php_int).unwrap_or(0),
-        stop_time: field("STOP_TIME").and_then(php_int).unwrap_or(0),
+        start_time: field("START_TIME").map_or(0, php_int_cast),
+        stop_time: field("STOP_TIME").map_or(0, php_int_cast),
         message: field("MESSAGE").and_then(scalar_text).unwrap_or_default(),
     }
 }

@@ -436,6 +436,20 @@ fn show_and_hide_answer_booleans_and_take_user_arrays() {
     );
     assert_eq!(ok(&e, "telephony.externalcall.show", json!({"CALL_ID": "nope"})), json!(false));
     assert_eq!(ok(&e, "telephony.externalcall.hide", json!({})), json!(false));
+    // PHP's (int) of a boolean: `true` is user 1, `false` the call's own user (1 here too).
+    ok(&e, "event.offline.get", json!({}));
+    for flag in [true, false] {
+        let shown = ok(&e, "telephony.externalcall.show", json!({"CALL_ID": id, "USER_ID": flag}));
+        assert_eq!(shown, json!(true), "{flag}");
+    }
+    let events = ok(&e, "event.offline.get", json!({}))["events"].clone();
+    let users: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["EVENT_DATA"]["USER_ID"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["1", "1"]);
 }
 
 #[test]
@@ -574,6 +588,11 @@ fn records_and_transcripts_on_the_wire() {
         json!({"CALL_ID": id, "MESSAGES": [{"SIDE": "user", "START_TIME": 1, "STOP_TIME": 2, "MESSAGE": "x"}]}),
     );
     assert_error(&reply, 400, "ERROR_CORE", "MESSAGES[0][SIDE] should be either Client or User");
+    // Times take PHP's (int): `true` is 1, a non-empty array 1.
+    let cast = json!([{"SIDE": "User", "START_TIME": [5], "STOP_TIME": true, "MESSAGE": "x"}]);
+    let reply =
+        call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": cast}));
+    assert_eq!(reply.status, 200, "{}", reply.body);
     let reply =
         call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": "x"}));
     assert_error(&reply, 400, "ERROR_CORE", "MESSAGES should be an array");
@@ -831,4 +850,49 @@ fn lists_are_paged_by_fifty() {
     assert_eq!(beyond.body["total"], json!(120));
     let users = call(&e, "user.get", json!({}));
     assert_eq!(users.body["total"], json!(1));
+}
+
+#[test]
+fn crm_array_parameters_take_bitrix_spellings() {
+    let e = engine();
+    let phone = json!([{"VALUE": "+7 495 111-00-01", "VALUE_TYPE": "WORK"}]);
+    let first = ok(&e, "crm.contact.add", json!({"FIELDS": {"NAME": "Upper", "PHONE": phone}}));
+    let second = ok(&e, "crm.contact.add", json!({"Fields": {"NAME": "Capitalized"}}));
+    let third = ok(&e, "crm.contact.add", json!({"arFields": {"NAME": "Hungarian"}}));
+    assert_eq!((first, second, third), (json!(1), json!(2), json!(3)));
+    assert_eq!(ok(&e, "crm.contact.get", json!({"id": 3}))["NAME"], "Hungarian");
+    for spelling in ["filter", "FILTER", "Filter", "arFilter"] {
+        let found = ok(&e, "crm.contact.list", json!({spelling: {"ID": 2}}));
+        assert_eq!(found.as_array().unwrap().len(), 1, "{spelling}");
+        assert_eq!(found[0]["NAME"], "Capitalized", "{spelling}");
+    }
+    assert_error(
+        &call(&e, "crm.contact.add", json!({"Fields": "x"})),
+        400,
+        "ERROR_ARGUMENT",
+        "fields should be an object",
+    );
+}
+
+#[test]
+fn empty_crm_values_take_their_defaults() {
+    let e = engine();
+    let lead = ok(
+        &e,
+        "crm.lead.add",
+        json!({"fields": {"TITLE": "T", "SOURCE_ID": "", "STATUS_ID": " "}}),
+    );
+    let stored = ok(&e, "crm.lead.get", json!({"id": lead}));
+    assert_eq!(
+        (stored["SOURCE_ID"].as_str(), stored["STATUS_ID"].as_str()),
+        (Some("OTHER"), Some("NEW"))
+    );
+    let phones = json!([{"VALUE": ""}, {"VALUE": "  "}, {"VALUE": "+7 495 111-00-02"}]);
+    let contact = ok(&e, "crm.contact.add", json!({"fields": {"NAME": "N", "PHONE": phones}}));
+    let stored = ok(&e, "crm.contact.get", json!({"id": contact}));
+    assert_eq!(stored["PHONE"].as_array().unwrap().len(), 1);
+    assert_eq!(stored["PHONE"][0]["VALUE"], "+7 495 111-00-02");
+    let empty =
+        ok(&e, "crm.company.add", json!({"fields": {"TITLE": "C", "PHONE": [{"VALUE": ""}]}}));
+    assert_eq!(ok(&e, "crm.company.get", json!({"id": empty}))["HAS_PHONE"], "N");
 }
