@@ -64,18 +64,39 @@ pub(crate) fn user_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
     Ok(json!(engine.add_user(&user)?.0))
 }
 
-/// `user.get`: by `ID` (top level or in `FILTER`/`filter`), else every user.
+/// `user.get`: by `ID` (top level or in `FILTER`/`filter`), and in the filter by `ACTIVE` and
+/// `UF_PHONE_INNER`; else every user.
 pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
     let start = start_of(&p)?;
     let filter = match p.get_ignore_case("FILTER") {
         Some(value @ Value::Object(_)) => Some(Params::new(value)),
         _ => None,
     };
-    let wanted = p.get_ignore_case("ID").or_else(|| filter.and_then(|f| f.get_ignore_case("ID")));
+    only_filters(filter.as_ref(), &["ID", "ACTIVE", "UF_PHONE_INNER"], true)?;
+    let in_filter = |name: &str| filter.and_then(|f| f.get_ignore_case(name));
+    let wanted = p.get_ignore_case("ID").or_else(|| in_filter("ID"));
     let ids = id_filter(wanted, "ID")?;
+    let active = match in_filter("ACTIVE") {
+        None => None,
+        Some(value) => Some(
+            crate::params::parse_flag(value)
+                .ok_or_else(|| WireError::argument("FILTER ACTIVE should be true or false"))?,
+        ),
+    };
+    let inner = match in_filter("UF_PHONE_INNER") {
+        None => None,
+        Some(value) => Some(
+            scalar_text(value)
+                .ok_or_else(|| WireError::argument("FILTER UF_PHONE_INNER should be a string"))?,
+        ),
+    };
     let users = engine.users()?;
-    let matching: Vec<&User> =
-        users.iter().filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0))).collect();
+    let matching: Vec<&User> = users
+        .iter()
+        .filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id.0)))
+        .filter(|u| active.is_none_or(|a| u.active == a))
+        .filter(|u| inner.as_ref().is_none_or(|i| u.inner_phone.as_ref() == Some(i)))
+        .collect();
     Ok(page(&matching, start, |u| user_json(u)))
 }
 
@@ -129,9 +150,31 @@ fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, Wire
     }
 }
 
-/// The `filter` of a `list` (`filter`, `FILTER`, `Filter` or `arFilter`, as Bitrix).
-fn filter<'a>(p: &Params<'a>) -> Result<Option<Params<'a>>, WireError> {
-    p.crm_array("filter")
+/// The `filter` of a `list` (`filter`, `FILTER`, `Filter` or `arFilter`, as Bitrix), with
+/// only the `supported` keys: answering as if another key were absent would list records the
+/// caller meant to leave out.
+fn filter<'a>(p: &Params<'a>, supported: &[&str]) -> Result<Option<Params<'a>>, WireError> {
+    let filter = p.crm_array("filter")?;
+    only_filters(filter.as_ref(), supported, false)?;
+    Ok(filter)
+}
+
+/// Refuses a filter key outside `supported` (compared ignoring case when `any_case`).
+pub(crate) fn only_filters(
+    filter: Option<&Params<'_>>,
+    supported: &[&str],
+    any_case: bool,
+) -> Result<(), WireError> {
+    let known = |key: &str| {
+        supported.iter().any(|s| if any_case { s.eq_ignore_ascii_case(key) } else { *s == key })
+    };
+    match filter.into_iter().flat_map(|f| f.keys()).find(|key| !known(key)) {
+        Some(key) => Err(WireError::argument(format!(
+            "filter {key} is not supported: the supported keys are {}",
+            supported.join(", ")
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// `PHONE` as Bitrix multifields: `[{"VALUE": ..., "VALUE_TYPE": ...}]`, or keyed objects.
@@ -216,11 +259,12 @@ fn list_page<S: CrmStore, T>(
     engine: &Engine<S>,
     kind: EntityType,
     p: &Params<'_>,
+    supported: &[&str],
     fetch: impl Fn(&mut dyn StoreTx, u64) -> StoreResult<Option<T>>,
     keep: impl Fn(&T) -> bool,
     to_json: impl Fn(&T) -> Value,
 ) -> Listed {
-    let filter = filter(p)?;
+    let filter = filter(p, supported)?;
     let start = start_of(p)?;
     let keys = match filter.and_then(|f| f.get("PHONE")) {
         Some(phone) => {
@@ -312,6 +356,7 @@ pub(crate) fn contact_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Li
         engine,
         EntityType::Contact,
         &p,
+        &["ID", "PHONE"],
         |tx, id| tx.contact(id),
         |_| true,
         |c| contact_json(zone, c),
@@ -353,6 +398,7 @@ pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Li
         engine,
         EntityType::Company,
         &p,
+        &["ID", "PHONE"],
         |tx, id| tx.company(id),
         |_| true,
         |c| company_json(zone, c),
@@ -413,9 +459,11 @@ pub(crate) fn lead_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handle
 
 pub(crate) fn lead_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
     let zone = engine.config().time_zone;
-    let status = filter(&p)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten();
+    const SUPPORTED: &[&str] = &["ID", "PHONE", "STATUS_ID"];
+    let status = filter(&p, SUPPORTED)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten();
     let keep = |l: &Lead| status.as_ref().is_none_or(|s| &l.status_id == s);
-    list_page(engine, EntityType::Lead, &p, |tx, id| tx.lead(id), keep, |l| lead_json(zone, l))
+    let lead = |tx: &mut dyn StoreTx, id| tx.lead(id);
+    list_page(engine, EntityType::Lead, &p, SUPPORTED, lead, keep, |l| lead_json(zone, l))
 }
 
 // ---- deals -----------------------------------------------------------------------------
@@ -458,8 +506,9 @@ pub(crate) fn deal_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handle
 }
 
 pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    const SUPPORTED: &[&str] = &["ID", "CONTACT_ID", "COMPANY_ID"];
     let zone = engine.config().time_zone;
-    let filter = filter(&p)?;
+    let filter = filter(&p, SUPPORTED)?;
     let contact = id_filter(filter.and_then(|f| f.get("CONTACT_ID")), "CONTACT_ID")?;
     let company = id_filter(filter.and_then(|f| f.get("COMPANY_ID")), "COMPANY_ID")?;
     let owner_matches = |wanted: &Option<Vec<u64>>, value: Option<u64>| {
@@ -467,7 +516,8 @@ pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Liste
     };
     let keep =
         |d: &Deal| owner_matches(&contact, d.contact_id) && owner_matches(&company, d.company_id);
-    list_page(engine, EntityType::Deal, &p, |tx, id| tx.deal(id), keep, |d| deal_json(zone, d))
+    let deal = |tx: &mut dyn StoreTx, id| tx.deal(id);
+    list_page(engine, EntityType::Deal, &p, SUPPORTED, deal, keep, |d| deal_json(zone, d))
 }
 
 // ---- activities and statuses -----------------------------------------------------------
@@ -475,7 +525,7 @@ pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Liste
 /// `crm.activity.list` with `filter` by `OWNER_TYPE_ID` / `OWNER_ID` (any binding) and `ORIGIN_ID`.
 pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
     let start = start_of(&p)?;
-    let filter = filter(&p)?;
+    let filter = filter(&p, &["OWNER_TYPE_ID", "OWNER_ID", "ORIGIN_ID"])?;
     let owner_type =
         match filter.map(|f| f.opt_int("OWNER_TYPE_ID")).transpose()?.flatten() {
             Some(id) => Some(EntityType::from_type_id(id).ok_or_else(|| {
@@ -564,7 +614,7 @@ const DEAL_STAGES: [(&str, &str, &str); 7] = [
 
 /// `crm.status.list` with `filter.ENTITY_ID`: `SOURCE`, `STATUS` (lead statuses) or `DEAL_STAGE`.
 pub(crate) fn status_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handled {
-    let entity = filter(&p)?.map(|f| f.string("ENTITY_ID")).transpose()?.flatten();
+    let entity = filter(&p, &["ENTITY_ID"])?.map(|f| f.string("ENTITY_ID")).transpose()?.flatten();
     let wanted = |name: &str| entity.as_deref().is_none_or(|e| e == name);
     let mut items = Vec::new();
     if wanted("STATUS") {

@@ -30,11 +30,19 @@ pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Par
         Some(Value::Array(items)) if items.is_empty() => None,
         Some(_) => return Err(WireError::argument("FILTER should be an object")),
     };
-    let text = |name: &str| {
-        filter.and_then(|f| f.get_ignore_case(name)).map(|v| scalar_text(v).unwrap_or_default())
+    crate::crm::only_filters(
+        filter.as_ref(),
+        &["CALL_ID", "PHONE_NUMBER", "PORTAL_USER_ID"],
+        true,
+    )?;
+    let text = |name: &str| match filter.and_then(|f| f.get_ignore_case(name)) {
+        None => Ok(None),
+        Some(value) => scalar_text(value)
+            .map(Some)
+            .ok_or_else(|| WireError::argument(format!("FILTER {name} should be a string"))),
     };
-    let call_id = text("CALL_ID");
-    let phone = text("PHONE_NUMBER");
+    let call_id = text("CALL_ID")?;
+    let phone = text("PHONE_NUMBER")?;
     let phone_key = phone.as_deref().and_then(|n| engine.phones().key(n)).map(|k| k.to_storage());
     let user = match filter.and_then(|f| f.get_ignore_case("PORTAL_USER_ID")) {
         None => None,

@@ -896,3 +896,44 @@ fn empty_crm_values_take_their_defaults() {
         ok(&e, "crm.company.add", json!({"fields": {"TITLE": "C", "PHONE": [{"VALUE": ""}]}}));
     assert_eq!(ok(&e, "crm.company.get", json!({"id": empty}))["HAS_PHONE"], "N");
 }
+
+#[test]
+fn filters_the_method_does_not_apply_are_refused() {
+    let e = engine();
+    ok(&e, "crm.contact.add", json!({"fields": {"NAME": "Ivan"}}));
+    let reply = call(&e, "crm.contact.list", json!({"filter": {"NAME": "nobody"}}));
+    assert_error(
+        &reply,
+        400,
+        "ERROR_ARGUMENT",
+        "filter NAME is not supported: the supported keys are ID, PHONE",
+    );
+    assert_eq!(call(&e, "crm.deal.list", json!({"filter": {"PHONE": "1"}})).status, 400);
+    assert_eq!(call(&e, "crm.activity.list", json!({"filter": {"RESPONSIBLE_ID": 9}})).status, 400);
+    let reply = call(&e, "voximplant.statistic.get", json!({"FILTER": {">CALL_DURATION": 100}}));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let reply = call(&e, "voximplant.statistic.get", json!({"FILTER": {"phone_number": ["x"]}}));
+    assert_error(&reply, 400, "ERROR_ARGUMENT", "FILTER PHONE_NUMBER should be a string");
+    assert_eq!(call(&e, "user.get", json!({"FILTER": {"EMAIL": "a@b"}})).status, 400);
+    // The supported ones still filter.
+    assert_eq!(
+        ok(&e, "crm.contact.list", json!({"filter": {"ID": 1}})).as_array().unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn user_get_filters_by_active_and_extension() {
+    let e = engine();
+    ok(&e, "user.add", json!({"NAME": "Ops", "UF_PHONE_INNER": "101"}));
+    ok(&e, "user.add", json!({"NAME": "Gone", "UF_PHONE_INNER": "102", "ACTIVE": "N"}));
+    let names = |found: Value| -> Vec<String> {
+        found.as_array().unwrap().iter().map(|u| u["NAME"].as_str().unwrap().to_string()).collect()
+    };
+    let by_inner = ok(&e, "user.get", json!({"FILTER": {"UF_PHONE_INNER": "101"}}));
+    assert_eq!(names(by_inner), ["Ops"]);
+    let inactive = ok(&e, "user.get", json!({"filter": {"ACTIVE": false}}));
+    assert_eq!(names(inactive), ["Gone"]);
+    let active = ok(&e, "user.get", json!({"FILTER": {"ACTIVE": "Y"}}));
+    assert_eq!(active.as_array().unwrap().len(), 2, "the administrator and Ops");
+}
