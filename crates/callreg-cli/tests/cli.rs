@@ -87,7 +87,7 @@ fn a_byte_order_mark_and_crlf_line_ends_are_no_part_of_a_request() {
     let mut input = b"\xEF\xBB\xBF".to_vec();
     input.extend_from_slice(b"{\"method\": \"user.get\", \"params\": {\"ID\": 1}}\r\n");
     // A line of exactly the limit, ended by `\r\n`, is within it.
-    let mut at_limit = b"{\"method\": \"user.get\", \"params\": {\"NAME\": \"".to_vec();
+    let mut at_limit = b"{\"method\": \"user.get\", \"params\": {\"sort\": \"".to_vec();
     at_limit.resize(callreg_cli::exec::DEFAULT_MAX_LINE_BYTES - 3, b'x');
     at_limit.extend_from_slice(b"\"}}\r\n");
     input.extend_from_slice(&at_limit);

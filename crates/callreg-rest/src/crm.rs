@@ -64,17 +64,32 @@ pub(crate) fn user_add<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'
     Ok(json!(engine.add_user(&user)?.0))
 }
 
-/// `user.get`: by `ID` (top level or in `FILTER`/`filter`), and in the filter by `ACTIVE` and
-/// `UF_PHONE_INNER`; else every user.
+/// `user.get`: filtered by `ID`, `ACTIVE` and `UF_PHONE_INNER`, given in `FILTER` (any case)
+/// or, as Bitrix reads them without one, as the parameters themselves; else every user.
 pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
+    const SUPPORTED: &[&str] = &["ID", "ACTIVE", "UF_PHONE_INNER"];
+    /// Parameters that are no filter when there is no `FILTER`.
+    const CONTROL: &[&str] = &["start", "sort", "order", "admin_mode", "filter"];
     let start = start_of(&p)?;
-    let filter = match p.get_ignore_case("FILTER") {
-        Some(value @ Value::Object(_)) => Some(Params::new(value)),
-        _ => None,
+    let (filter, top_level) = match p.get_ignore_case("FILTER") {
+        Some(value @ Value::Object(_)) => (Params::new(value), false),
+        Some(Value::Array(items)) if items.is_empty() => (p, true),
+        Some(_) => return Err(WireError::argument("FILTER should be an object")),
+        None => (p, true),
     };
-    only_filters(filter.as_ref(), &["ID", "ACTIVE", "UF_PHONE_INNER"], true)?;
-    let in_filter = |name: &str| filter.and_then(|f| f.get_ignore_case(name));
-    let wanted = p.get_ignore_case("ID").or_else(|| in_filter("ID"));
+    let is_control = |key: &str| top_level && CONTROL.iter().any(|c| c.eq_ignore_ascii_case(key));
+    let unsupported = filter
+        .keys()
+        .filter(|key| !is_control(key))
+        .find(|key| !SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(key)));
+    if let Some(key) = unsupported {
+        return Err(WireError::argument(format!(
+            "filter {key} is not supported: the supported keys are {}",
+            SUPPORTED.join(", ")
+        )));
+    }
+    let in_filter = |name: &str| filter.get_ignore_case(name);
+    let wanted = in_filter("ID");
     let ids = id_filter(wanted, "ID")?;
     let active = match in_filter("ACTIVE") {
         None => None,
@@ -506,7 +521,8 @@ pub(crate) fn deal_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Handle
 }
 
 pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed {
-    const SUPPORTED: &[&str] = &["ID", "CONTACT_ID", "COMPANY_ID"];
+    // `PHONE` too, as every CRM list takes it (contract): deals have no phones.
+    const SUPPORTED: &[&str] = &["ID", "PHONE", "CONTACT_ID", "COMPANY_ID"];
     let zone = engine.config().time_zone;
     let filter = filter(&p, SUPPORTED)?;
     let contact = id_filter(filter.and_then(|f| f.get("CONTACT_ID")), "CONTACT_ID")?;

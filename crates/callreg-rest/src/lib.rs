@@ -141,7 +141,10 @@ pub(crate) fn page<T>(records: &[T], start: usize, to_json: impl Fn(&T) -> Value
 
 /// Runs one REST method.
 ///
-/// `method` is case-insensitive and may end in `.json`; parameter names are case-sensitive.
+/// `method` is case-insensitive and may end in `.json`. Parameter names are case-sensitive,
+/// except where Bitrix reads them in any case: every parameter of `event.offline.get` and
+/// `event.offline.clear`, `FILTER` and `start` of `voximplant.statistic.get`, `user.get`'s
+/// filter, and the spellings Bitrix's CRM methods accept for `fields` and `filter`.
 /// An unknown method gets 404 `ERROR_METHOD_NOT_FOUND`.
 pub fn dispatch<S: CrmStore>(
     engine: &Engine<S>,

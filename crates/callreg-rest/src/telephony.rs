@@ -1,6 +1,6 @@
 //! The `telephony.*` methods: parameters in, Bitrix's result shapes out.
 
-use crate::params::{Params, php_int, php_int_cast, scalar_text};
+use crate::params::{Params, php_int_cast, scalar_text};
 use crate::{Handled, WireError, iso_in_zone};
 use callreg_core::finish::FinishRequest;
 use callreg_core::model::User;
@@ -134,19 +134,13 @@ pub fn statistic_row(
 /// `telephony.externalcall.show` / `hide`: `true` for an active call.
 pub(crate) fn show_or_hide<S: CrmStore>(engine: &Engine<S>, p: Params<'_>, show: bool) -> Handled {
     let call_id = p.get("CALL_ID").and_then(scalar_text).unwrap_or_default();
-    // PHP's `(int)`, booleans included (`true` is user 1, `false` the call's own user).
-    let user = |value: &Value| match value {
-        Value::Bool(b) => Some(i64::from(*b)),
-        other => php_int(other),
-    };
+    // PHP's `(int)` of every user, booleans and nulls included (`true` is user 1; 0 is the
+    // call's own user).
     let users: Option<Vec<i64>> = match p.get("USER_ID") {
         None => None,
-        Some(Value::Array(items)) => Some(items.iter().filter_map(user).collect()),
-        Some(Value::Object(items)) => Some(items.values().filter_map(user).collect()),
-        Some(value) => Some(vec![
-            user(value)
-                .ok_or_else(|| WireError::argument("USER_ID should be an integer or an array"))?,
-        ]),
+        Some(Value::Array(items)) => Some(items.iter().map(php_int_cast).collect()),
+        Some(Value::Object(items)) => Some(items.values().map(php_int_cast).collect()),
+        Some(value) => Some(vec![php_int_cast(value)]),
     };
     let active = if show {
         engine.show_call(&call_id, users.as_deref())?

@@ -436,11 +436,16 @@ fn show_and_hide_answer_booleans_and_take_user_arrays() {
     );
     assert_eq!(ok(&e, "telephony.externalcall.show", json!({"CALL_ID": "nope"})), json!(false));
     assert_eq!(ok(&e, "telephony.externalcall.hide", json!({})), json!(false));
-    // PHP's (int) of a boolean: `true` is user 1, `false` the call's own user (1 here too).
+    // PHP's (int) of every user: `true` is user 1; `false`, `null` and 0 are no user, and a
+    // list of no user means the call's own.
+    let agent = ok(&e, "user.add", json!({"NAME": "Agent"}));
+    let params = json!({"USER_ID": agent, "PHONE_NUMBER": "2", "TYPE": 2, "SHOW": 0});
+    let theirs = ok(&e, "telephony.externalcall.register", params)["CALL_ID"].clone();
     ok(&e, "event.offline.get", json!({}));
-    for flag in [true, false] {
-        let shown = ok(&e, "telephony.externalcall.show", json!({"CALL_ID": id, "USER_ID": flag}));
-        assert_eq!(shown, json!(true), "{flag}");
+    for user in [json!(true), json!(false), json!([null, true]), json!([null])] {
+        let shown =
+            ok(&e, "telephony.externalcall.show", json!({"CALL_ID": theirs, "USER_ID": user}));
+        assert_eq!(shown, json!(true), "{user}");
     }
     let events = ok(&e, "event.offline.get", json!({}))["events"].clone();
     let users: Vec<&str> = events
@@ -449,7 +454,8 @@ fn show_and_hide_answer_booleans_and_take_user_arrays() {
         .iter()
         .map(|e| e["EVENT_DATA"]["USER_ID"].as_str().unwrap())
         .collect();
-    assert_eq!(users, ["1", "1"]);
+    let agent = agent.to_string();
+    assert_eq!(users, ["1", agent.as_str(), "1", agent.as_str()]);
 }
 
 #[test]
@@ -593,6 +599,11 @@ fn records_and_transcripts_on_the_wire() {
     let reply =
         call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": cast}));
     assert_eq!(reply.status, 200, "{}", reply.body);
+    let stored = reply.body["result"]["TRANSCRIPT_ID"].as_u64().unwrap();
+    let stored = e.transcript(stored).unwrap().unwrap();
+    let times: Vec<(i64, i64)> =
+        stored.messages.iter().map(|m| (m.start_time, m.stop_time)).collect();
+    assert_eq!(times, [(1, 1)]);
     let reply =
         call(&e, "telephony.call.attachTranscription", json!({"CALL_ID": id, "MESSAGES": "x"}));
     assert_error(&reply, 400, "ERROR_CORE", "MESSAGES should be an array");
@@ -908,13 +919,16 @@ fn filters_the_method_does_not_apply_are_refused() {
         "ERROR_ARGUMENT",
         "filter NAME is not supported: the supported keys are ID, PHONE",
     );
-    assert_eq!(call(&e, "crm.deal.list", json!({"filter": {"PHONE": "1"}})).status, 400);
+    assert_eq!(ok(&e, "crm.deal.list", json!({"filter": {"PHONE": "1"}})), json!([]), "no phones");
+    assert_eq!(call(&e, "crm.deal.list", json!({"filter": {"TITLE": "x"}})).status, 400);
     assert_eq!(call(&e, "crm.activity.list", json!({"filter": {"RESPONSIBLE_ID": 9}})).status, 400);
     let reply = call(&e, "voximplant.statistic.get", json!({"FILTER": {">CALL_DURATION": 100}}));
     assert_eq!(reply.status, 400, "{}", reply.body);
     let reply = call(&e, "voximplant.statistic.get", json!({"FILTER": {"phone_number": ["x"]}}));
     assert_error(&reply, 400, "ERROR_ARGUMENT", "FILTER PHONE_NUMBER should be a string");
     assert_eq!(call(&e, "user.get", json!({"FILTER": {"EMAIL": "a@b"}})).status, 400);
+    assert_eq!(call(&e, "user.get", json!({"EMAIL": "a@b"})).status, 400, "a top-level filter");
+    assert_eq!(call(&e, "user.get", json!({"FILTER": "x"})).status, 400);
     // The supported ones still filter.
     assert_eq!(
         ok(&e, "crm.contact.list", json!({"filter": {"ID": 1}})).as_array().unwrap().len(),
@@ -936,4 +950,7 @@ fn user_get_filters_by_active_and_extension() {
     assert_eq!(names(inactive), ["Gone"]);
     let active = ok(&e, "user.get", json!({"FILTER": {"ACTIVE": "Y"}}));
     assert_eq!(active.as_array().unwrap().len(), 2, "the administrator and Ops");
+    // Without FILTER, as Bitrix, the parameters themselves filter.
+    let top = ok(&e, "user.get", json!({"ACTIVE": false, "sort": "ID", "start": 0}));
+    assert_eq!(names(top), ["Gone"]);
 }

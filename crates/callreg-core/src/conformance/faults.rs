@@ -128,6 +128,10 @@ impl StoreTx for FailingTx<'_> {
         self.inner.find_users_by_phone_key(key)
     }
 
+    fn find_users_by_telephony_code(&mut self, code: &str) -> StoreResult<Vec<UserId>> {
+        self.inner.find_users_by_telephony_code(code)
+    }
+
     fn insert_contact(&mut self, contact: &Contact) -> StoreResult<u64> {
         self.count_write("insert_contact")?;
         self.inner.insert_contact(contact)
