@@ -209,6 +209,18 @@ fn old_database(path: &Path, version: usize, rows: &str) {
     conn.execute_batch(rows).unwrap();
 }
 
+/// [`old_database`] of `version` (4 or 5, whose `active_call` has these columns) holding the
+/// live calls of `rows`, each a parenthesized list of the columns' SQL values.
+fn old_database_with_live_calls(path: &Path, version: usize, rows: &[String]) {
+    let insert = format!(
+        "INSERT INTO active_call (call_id, seq, app_key, user_id, caller_id, caller_key, \
+             call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+             external_call_id, created_lead, entities) VALUES {};",
+        rows.join(", ")
+    );
+    old_database(path, version, &insert);
+}
+
 /// A database of version 1 (before tier 3's index) gets the index on open, filled in for the
 /// phones it already holds, and its version becomes the newest.
 #[test]
@@ -371,16 +383,7 @@ fn version_four_databases_find_their_live_calls_without_indexes() {
         row("externalCall.b.1", 1, "@app", "=112", "'x-1'"),
         row("externalCall.d.1", 7, "", "=113", "'x-2'"),
     ];
-    old_database(
-        &path,
-        4,
-        &format!(
-            "INSERT INTO active_call (call_id, seq, app_key, user_id, caller_id, caller_key, \
-                 call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
-                 external_call_id, created_lead, entities) VALUES {};",
-            rows.join(", ")
-        ),
-    );
+    old_database_with_live_calls(&path, 4, &rows);
     let store = SqliteStore::open(&path).unwrap();
     let mut tx = store.begin().unwrap();
     let ids = |calls: Vec<ActiveCall>| -> Vec<String> {
@@ -497,16 +500,7 @@ fn version_five_databases_keep_their_live_calls_in_registration_order() {
         row("externalCall.a.1", "2", "NULL"),
         row("externalCall.b.1", "3", "NULL"),
     ];
-    old_database(
-        &path,
-        5,
-        &format!(
-            "INSERT INTO active_call (call_id, seq, app_key, user_id, caller_id, caller_key, \
-                 call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
-                 external_call_id, created_lead, entities) VALUES {};",
-            rows.join(", ")
-        ),
-    );
+    old_database_with_live_calls(&path, 5, &rows);
     let store = SqliteStore::open(&path).unwrap();
     let mut tx = store.begin().unwrap();
     let found = tx.active_call(&CallId::new("externalCall.a.1")).unwrap().unwrap();
