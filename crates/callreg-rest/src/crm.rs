@@ -78,16 +78,7 @@ pub(crate) fn user_get<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Listed
         None => (p, true),
     };
     let is_control = |key: &str| top_level && CONTROL.iter().any(|c| c.eq_ignore_ascii_case(key));
-    let unsupported = filter
-        .keys()
-        .filter(|key| !is_control(key))
-        .find(|key| !SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(key)));
-    if let Some(key) = unsupported {
-        return Err(WireError::argument(format!(
-            "filter {key} is not supported: the supported keys are {}",
-            SUPPORTED.join(", ")
-        )));
-    }
+    only_filters(filter.keys().filter(|key| !is_control(key)), SUPPORTED, true)?;
     let in_filter = |name: &str| filter.get_ignore_case(name);
     let wanted = in_filter("ID");
     let ids = id_filter(wanted, "ID")?;
@@ -170,20 +161,20 @@ fn id_filter(value: Option<&Value>, name: &str) -> Result<Option<Vec<u64>>, Wire
 /// caller meant to leave out.
 fn filter<'a>(p: &Params<'a>, supported: &[&str]) -> Result<Option<Params<'a>>, WireError> {
     let filter = p.crm_array("filter")?;
-    only_filters(filter.as_ref(), supported, false)?;
+    only_filters(filter.iter().flat_map(|f| f.keys()), supported, false)?;
     Ok(filter)
 }
 
 /// Refuses a filter key outside `supported` (compared ignoring case when `any_case`).
-pub(crate) fn only_filters(
-    filter: Option<&Params<'_>>,
+pub(crate) fn only_filters<'a>(
+    mut keys: impl Iterator<Item = &'a str>,
     supported: &[&str],
     any_case: bool,
 ) -> Result<(), WireError> {
     let known = |key: &str| {
         supported.iter().any(|s| if any_case { s.eq_ignore_ascii_case(key) } else { *s == key })
     };
-    match filter.into_iter().flat_map(|f| f.keys()).find(|key| !known(key)) {
+    match keys.find(|key| !known(key)) {
         Some(key) => Err(WireError::argument(format!(
             "filter {key} is not supported: the supported keys are {}",
             supported.join(", ")

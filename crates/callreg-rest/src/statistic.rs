@@ -31,7 +31,7 @@ pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Par
         Some(_) => return Err(WireError::argument("FILTER should be an object")),
     };
     crate::crm::only_filters(
-        filter.as_ref(),
+        filter.iter().flat_map(|f| f.keys()),
         &["CALL_ID", "PHONE_NUMBER", "PORTAL_USER_ID"],
         true,
     )?;

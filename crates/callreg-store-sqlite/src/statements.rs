@@ -127,10 +127,6 @@ pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, s
 /// (a scan of the live calls: see [`crate::live`]).
 pub(crate) const NEXT_CALLER_SEQ: &str =
     "SELECT coalesce(max(seq), 0) + 1 FROM active_call WHERE app_key = ?1 AND caller_key = ?2";
-/// Whether a live call has `CALL_ID` `?1`, for a connection without the live-call maps (a
-/// scan of the live calls).
-pub(crate) const ACTIVE_CALL_EXISTS: &str =
-    "SELECT EXISTS (SELECT 1 FROM active_call WHERE call_id = ?1)";
 /// What [`crate::live::LiveCalls`] holds of every live call.
 pub(crate) const LIVE_CALL_KEYS: &str =
     "SELECT call_id, seq, app_key, caller_key, external_call_id, id FROM active_call";
@@ -374,7 +370,6 @@ pub(crate) const ALL: &[&str] = &[
     LIST_LINES,
     INSERT_ACTIVE_CALL,
     NEXT_CALLER_SEQ,
-    ACTIVE_CALL_EXISTS,
     LIVE_CALL_KEYS,
     SELECT_ACTIVE_CALL,
     FIND_ACTIVE_CALL,
@@ -444,7 +439,7 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor are [`PENDING_EVENTS`]
 /// and [`OUTBOX_EVENTS`], walks of the events' tables that stop at their limit, nor are the live-call
 /// statements that a writer answers from [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`,
-/// `NEXT_CALLER_SEQ`, `ACTIVE_CALL_EXISTS`, `FIND_ACTIVE_CALL`,
+/// `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL`,
 /// `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`,
 /// `DELETE_ACTIVE_CALL_BY_CALL_ID`).
 #[cfg(test)]

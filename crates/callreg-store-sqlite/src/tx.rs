@@ -474,11 +474,7 @@ impl<'a> SqliteTx<'a> {
     fn insert_active_call(&mut self, call: &ActiveCall) -> Result<()> {
         let app = app_key(call.app_id.as_ref());
         // `CALL_ID` is no key of the table (its rows are appended): the store keeps it unique.
-        let taken = match self.live_calls()? {
-            Some(live) => live.row_of(call.call_id.as_str()).is_some(),
-            None => self.exists(sql::ACTIVE_CALL_EXISTS, [call.call_id.as_str()])?,
-        };
-        if taken {
+        if self.active_call(call.call_id.as_str())?.is_some() {
             return Err(SqliteError::Duplicate(format!(
                 "an active call already has CALL_ID {}",
                 call.call_id.as_str()
@@ -576,17 +572,15 @@ impl<'a> SqliteTx<'a> {
     /// The live call with this `CALL_ID`.
     fn active_call(&mut self, call_id: &str) -> Result<Option<ActiveCall>> {
         match self.live_calls()? {
+            // Read by row and `CALL_ID` together: a stale map would find nothing.
             Some(live) => match live.row_of(call_id) {
-                Some(row) => self.active_call_at(row, call_id),
+                Some(row) => {
+                    self.one(sql::SELECT_ACTIVE_CALL, params![row, call_id], rows::active_call)
+                }
                 None => Ok(None),
             },
             None => self.one(sql::FIND_ACTIVE_CALL, [call_id], rows::active_call),
         }
-    }
-
-    /// The live call in row `row` (found in the live-call maps), checked to be `call_id`'s.
-    fn active_call_at(&self, row: i64, call_id: &str) -> Result<Option<ActiveCall>> {
-        self.one(sql::SELECT_ACTIVE_CALL, params![row, call_id], rows::active_call)
     }
 
     /// The live call of application `app` (its key) with this `EXTERNAL_CALL_ID`.
@@ -595,9 +589,9 @@ impl<'a> SqliteTx<'a> {
         app: &str,
         external_call_id: &str,
     ) -> Result<Option<ActiveCall>> {
-        let found = match self.live_calls()? {
+        let call_id = match self.live_calls()? {
             Some(live) => match live.by_external_id(app, external_call_id) {
-                Some(call_id) => live.row_of(call_id).map(|row| (row, call_id.to_string())),
+                Some(call_id) => call_id.to_string(),
                 None => return Ok(None),
             },
             None => {
@@ -608,10 +602,7 @@ impl<'a> SqliteTx<'a> {
                 return Ok(calls.into_iter().next());
             }
         };
-        match found {
-            Some((row, call_id)) => self.active_call_at(row, &call_id),
-            None => Ok(None),
-        }
+        self.active_call(&call_id)
     }
 
     /// The live calls of application `app` (its key) from this caller, oldest registration
@@ -621,20 +612,18 @@ impl<'a> SqliteTx<'a> {
         app: &str,
         caller_key: &str,
     ) -> Result<Vec<ActiveCall>> {
-        let rows: Vec<(i64, String)> = match self.live_calls()? {
-            Some(live) => live
-                .of_caller(app, caller_key)
-                .iter()
-                .filter_map(|(_, id)| Some((live.row_of(id)?, id.clone())))
-                .collect(),
+        let call_ids: Vec<String> = match self.live_calls()? {
+            Some(live) => {
+                live.of_caller(app, caller_key).iter().map(|(_, id)| id.clone()).collect()
+            }
             None => {
                 return self
                     .active_calls(sql::FIND_ACTIVE_CALLS_BY_CALLER, params![app, caller_key]);
             }
         };
-        let mut calls = Vec::with_capacity(rows.len());
-        for (row, call_id) in rows {
-            calls.extend(self.active_call_at(row, &call_id)?);
+        let mut calls = Vec::with_capacity(call_ids.len());
+        for call_id in call_ids {
+            calls.extend(self.active_call(&call_id)?);
         }
         Ok(calls)
     }
