@@ -1,10 +1,11 @@
 //! Engines over each store, filled with a phone book: one contact per number.
 
 use crate::data::{Entry, FIRST_NAMES, LAST_NAMES, PhoneBook};
-use callreg_core::model::Contact;
+use callreg_core::model::{CallRecord, Contact};
+use callreg_core::types::CallType;
 use callreg_core::{
-    Auth, CrmStore, Engine, EngineConfig, FinishRequest, NewContact, PhoneInput, RegisterRequest,
-    UserId,
+    Auth, CallId, CrmStore, Engine, EngineConfig, FinishRequest, NewContact, PhoneInput,
+    RegisterRequest, UserId,
 };
 use callreg_store_memory::MemoryStore;
 use callreg_store_sqlite::SqliteStore;
@@ -64,6 +65,44 @@ pub fn bulk_load<S: CrmStore>(engine: &Engine<S>, book: &PhoneBook) {
             modified: now,
         };
         tx.insert_contact(&record).expect("contact stored");
+    }
+    tx.commit().expect("committed");
+}
+
+/// Statistics rows of `count` finished calls, written in one transaction: a minute apart,
+/// from 5,000 numbers, finished by seven users.
+pub fn load_finished_calls<S: CrmStore>(engine: &Engine<S>, count: usize) {
+    let first = Utc::now() - chrono::Duration::minutes(count as i64);
+    let mut tx = engine.store().begin().expect("transaction");
+    for i in 0..count {
+        let number = format!("+7495{:07}", i % 5_000);
+        let start = first + chrono::Duration::minutes(i as i64);
+        let record = CallRecord {
+            id: 0,
+            call_id: CallId::new(format!("externalCall.{i:032x}.{}", start.timestamp())),
+            external_call_id: None,
+            portal_user_id: UserId(1 + i as u64 % 7),
+            phone_number: number.clone(),
+            caller_key: number,
+            portal_number: "REST_APP:".into(),
+            call_type: CallType::Incoming,
+            duration: 60,
+            start_date: start,
+            call_status: 1,
+            vote: 0,
+            cost: 0.0,
+            cost_currency: "RUB".into(),
+            failed_code: "200".into(),
+            failed_reason: String::new(),
+            app_id: None,
+            activity_id: None,
+            record_url: None,
+            primary: None,
+            record_id: None,
+            transcript_id: None,
+            finished_at: start + chrono::Duration::seconds(60),
+        };
+        tx.insert_call_record(&record).expect("row stored");
     }
     tx.commit().expect("committed");
 }

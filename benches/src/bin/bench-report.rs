@@ -13,11 +13,14 @@ use callreg_benches::floors::{
     BTreeFloor, BareCommit, HashMapFloor, IdealRegistration, LikeBaseline, SqliteFloor,
     SqliteRangeFloor, last_registration, reversed_tail,
 };
-use callreg_benches::stores::{SteadyRegistrations, add_contacts, admin, bulk_load, memory_engine};
+use callreg_benches::stores::{
+    SteadyRegistrations, add_contacts, admin, bulk_load, load_finished_calls, memory_engine,
+};
 use callreg_benches::{CallStream, LookupWorkload, PhoneBook};
 use callreg_core::matching::{MatchTier, caller_keys, find_owners_in_tiers};
 use callreg_core::phone::{PhoneKey, PhoneNormalizer};
-use callreg_core::{CrmStore, Engine, EngineConfig, RegisterRequest};
+use callreg_core::store::CallRecordFilter;
+use callreg_core::{CrmStore, Engine, EngineConfig, RegisterRequest, UserId};
 use callreg_store_memory::MemoryStore;
 use callreg_store_sqlite::SqliteStore;
 use std::hint::black_box;
@@ -180,6 +183,8 @@ fn main() {
     sqlite_lookups(&mut report);
     eprintln!("register ...");
     registration(&mut report);
+    eprintln!("listings ...");
+    listings(&mut report);
     report.print();
     println!();
     println!(
@@ -716,6 +721,53 @@ fn registration(report: &mut Report) {
         unchecked_ns,
         Target::None,
     );
+}
+
+// ---- listings --------------------------------------------------------------------------
+
+/// Pages of finished calls at 100,000 statistics rows on SQLite, against reading every row.
+fn listings(report: &mut Report) {
+    const ROWS: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("listing.db")).unwrap();
+    let engine = Engine::new(store, EngineConfig::default()).unwrap();
+    load_finished_calls(&engine, ROWS);
+    let every_row = time_per_op(3, 2, |_| {
+        black_box(engine.call_records().unwrap());
+    });
+    let all = CallRecordFilter::default();
+    let by_user =
+        CallRecordFilter { portal_user_id: Some(UserId(3)), ..CallRecordFilter::default() };
+    let lines: [(&str, f64); 3] = [
+        (
+            "SQLite statistics page at offset 50,000 (of 100k rows)",
+            time_per_op(5, 10, |_| {
+                black_box(engine.call_records_page(&all, ROWS / 2, 50).unwrap());
+            }),
+        ),
+        (
+            "SQLite statistics page filtered by PORTAL_USER_ID (100k rows)",
+            time_per_op(5, 10, |_| {
+                black_box(engine.call_records_page(&by_user, 0, 50).unwrap());
+            }),
+        ),
+        (
+            "SQLite 20 latest finished calls (`callreg calls`, 100k rows)",
+            time_per_op(5, 4, |_| {
+                black_box(engine.read(|tx| tx.latest_call_records(20)).unwrap());
+            }),
+        ),
+    ];
+    for (figure, time) in lines {
+        report.add(
+            figure,
+            ns(time),
+            "reading every row",
+            ns(every_row),
+            Some(every_row / time),
+            Target::None,
+        );
+    }
 }
 
 /// A row comparing two commit rates: `ns_each` per transaction against the floor's `floor_ns`,

@@ -225,8 +225,9 @@ fn listing<S: CrmStore>(
         Listing::Calls { limit, json } => {
             let (mut active, mut finished) = (Vec::new(), Vec::new());
             read(&mut |tx| {
+                // The most recent of the union are among the most recent of each.
                 active = tx.list_active_calls()?;
-                finished = tx.list_call_records()?;
+                finished = tx.latest_call_records(limit)?;
                 Ok(())
             })?;
             let rows = tables::recent_calls(&active, &finished, limit);

@@ -13,7 +13,7 @@ use crate::model::{
 use crate::phone::{PhoneKey, PhoneNormalizer};
 use crate::records::RecordFetcher;
 use crate::register::RegisterRequest;
-use crate::store::{CrmStore, StoreError, StoreTx};
+use crate::store::{ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreTx};
 use crate::types::{CallId, EntityRef, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -492,6 +492,18 @@ impl<S: CrmStore> Engine<S> {
         self.read(|tx| tx.list_call_records())
     }
 
+    /// A page of the statistics rows passing `filter`, oldest first: at most `limit` rows
+    /// from offset `start`, and how many pass (`voximplant.statistic.get`). Only the page's
+    /// rows are read.
+    pub fn call_records_page(
+        &self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> Result<Page<CallRecord>, CallregError> {
+        self.read(|tx| tx.call_records_page(filter, start, limit))
+    }
+
     /// The CRM activity with this id.
     pub fn activity(&self, id: u64) -> Result<Option<Activity>, CallregError> {
         self.read(|tx| tx.activity(id))
@@ -500,6 +512,18 @@ impl<S: CrmStore> Engine<S> {
     /// Every CRM activity, oldest first.
     pub fn activities(&self) -> Result<Vec<Activity>, CallregError> {
         self.read(|tx| tx.list_activities())
+    }
+
+    /// A page of the CRM activities passing `filter`, oldest first: at most `limit` from
+    /// offset `start`, and how many pass (`crm.activity.list`). Only the page's activities
+    /// are read.
+    pub fn activities_page(
+        &self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> Result<Page<Activity>, CallregError> {
+        self.read(|tx| tx.activities_page(filter, start, limit))
     }
 
     /// Every missed call, oldest first.

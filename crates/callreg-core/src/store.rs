@@ -66,6 +66,77 @@ impl StoreError {
 /// Result of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// One page of a listing: the rows from an offset, and how many rows the whole listing has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows of the page, in the listing's order.
+    pub items: Vec<T>,
+    /// How many rows pass the listing's filter, on every page.
+    pub total: usize,
+}
+
+impl<T> Page<T> {
+    /// The page of `rows` (the whole listing, in order) from `start`, at most `limit` rows.
+    pub fn of(rows: Vec<T>, start: usize, limit: usize) -> Self {
+        let total = rows.len();
+        Page { items: rows.into_iter().skip(start).take(limit).collect(), total }
+    }
+}
+
+/// Which statistics rows a listing keeps (`voximplant.statistic.get`'s `FILTER`); every
+/// condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallRecordFilter {
+    /// The row of this `CALL_ID`.
+    pub call_id: Option<CallId>,
+    /// Rows whose `PHONE_NUMBER` is this text, or whose caller key is
+    /// [`phone_key`](Self::phone_key) when that is given.
+    pub phone_number: Option<String>,
+    /// The storage form of the filtering number's key ([`PhoneKey::to_storage`]); only
+    /// read with [`phone_number`](Self::phone_number).
+    pub phone_key: Option<String>,
+    /// Rows of this `PORTAL_USER_ID`.
+    pub portal_user_id: Option<UserId>,
+}
+
+impl CallRecordFilter {
+    /// Whether `record` passes the filter.
+    pub fn matches(&self, record: &CallRecord) -> bool {
+        self.call_id.as_ref().is_none_or(|id| &record.call_id == id)
+            && self.phone_number.as_ref().is_none_or(|number| {
+                &record.phone_number == number
+                    || self.phone_key.as_ref().is_some_and(|key| &record.caller_key == key)
+            })
+            && self.portal_user_id.is_none_or(|user| record.portal_user_id == user)
+    }
+}
+
+/// Which activities a listing keeps (`crm.activity.list`'s `filter`); every condition given
+/// must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityFilter {
+    /// Activities bound to a record of this type (and of [`owner_id`](Self::owner_id), when
+    /// that is given too: both on one binding).
+    pub owner_type: Option<crate::types::EntityType>,
+    /// Activities bound to a record of this id.
+    pub owner_id: Option<u64>,
+    /// Activities of this `ORIGIN_ID`.
+    pub origin_id: Option<String>,
+}
+
+impl ActivityFilter {
+    /// Whether `activity` passes the filter.
+    pub fn matches(&self, activity: &Activity) -> bool {
+        let owner = |binding: &EntityRef| {
+            self.owner_type.is_none_or(|kind| binding.kind == kind)
+                && self.owner_id.is_none_or(|id| binding.id == id)
+        };
+        let by_owner = (self.owner_type.is_none() && self.owner_id.is_none())
+            || activity.bindings.iter().any(owner);
+        by_owner && self.origin_id.as_ref().is_none_or(|origin| &activity.origin_id == origin)
+    }
+}
+
 /// A storage back end. Cheap to share between threads.
 pub trait CrmStore: Send + Sync {
     /// Begins a serializable read-write transaction, waiting (within the adapter's busy
@@ -279,6 +350,28 @@ pub trait StoreTx {
     fn update_call_record(&mut self, record: &CallRecord) -> StoreResult<bool>;
     /// Every statistics row, lowest id first.
     fn list_call_records(&mut self) -> StoreResult<Vec<CallRecord>>;
+    /// The statistics rows passing `filter`, lowest id first: the page of at most `limit`
+    /// of them from offset `start`, and how many pass. An adapter reads the rows of the page
+    /// only, not every row; the default filters [`list_call_records`](Self::list_call_records).
+    fn call_records_page(
+        &mut self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<CallRecord>> {
+        let mut rows = self.list_call_records()?;
+        rows.retain(|record| filter.matches(record));
+        Ok(Page::of(rows, start, limit))
+    }
+    /// The `limit` statistics rows of the calls that started last: latest `start_date`
+    /// first, then latest `finished_at`, then ascending `CALL_ID`. An adapter reads those
+    /// rows only; the default sorts [`list_call_records`](Self::list_call_records).
+    fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
+        let mut rows = self.list_call_records()?;
+        rows.sort_by(latest_first);
+        rows.truncate(limit);
+        Ok(rows)
+    }
 
     /// Stores a CRM activity.
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64>;
@@ -288,6 +381,19 @@ pub trait StoreTx {
     fn update_activity(&mut self, activity: &Activity) -> StoreResult<bool>;
     /// Every activity, lowest id first.
     fn list_activities(&mut self) -> StoreResult<Vec<Activity>>;
+    /// The activities passing `filter`, lowest id first: the page of at most `limit` of
+    /// them from offset `start`, and how many pass. An adapter reads the activities of the
+    /// page only; the default filters [`list_activities`](Self::list_activities).
+    fn activities_page(
+        &mut self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<Activity>> {
+        let mut rows = self.list_activities()?;
+        rows.retain(|activity| filter.matches(activity));
+        Ok(Page::of(rows, start, limit))
+    }
 
     /// Stores a missed call.
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64>;
@@ -341,4 +447,13 @@ pub trait StoreTx {
     fn claimed_events(&mut self, process_id: &str) -> StoreResult<Vec<OutboxEvent>>;
     /// Removes the events with these ids; unknown ids are ignored. Returns how many went.
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize>;
+}
+
+/// The order of [`StoreTx::latest_call_records`]: latest start first, then latest finish,
+/// then ascending `CALL_ID`.
+pub fn latest_first(a: &CallRecord, b: &CallRecord) -> std::cmp::Ordering {
+    b.start_date
+        .cmp(&a.start_date)
+        .then(b.finished_at.cmp(&a.finished_at))
+        .then_with(|| a.call_id.cmp(&b.call_id))
 }

@@ -3,15 +3,17 @@
 //! `list` takes a Bitrix `filter`.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Handled, Listed, WireError, iso_in_zone, page, start_of};
+use crate::{
+    Handled, Listed, PAGE_SIZE, Reply, WireError, iso_in_zone, page, page_reply, start_of,
+};
 use callreg_core::matching::caller_keys;
 use callreg_core::model::{
     Activity, Company, Contact, Deal, Lead, Phone, Semantics, TelephonyPermission, User,
 };
-use callreg_core::store::{StoreResult, StoreTx};
+use callreg_core::store::{ActivityFilter, Page, StoreResult, StoreTx};
 use callreg_core::{
-    Auth, CrmStore, Engine, EntityRef, EntityType, NewCompany, NewContact, NewDeal, NewLead,
-    NewUser, PhoneInput, UserId,
+    Auth, CrmStore, Engine, EntityType, NewCompany, NewContact, NewDeal, NewLead, NewUser,
+    PhoneInput, UserId,
 };
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
@@ -260,14 +262,16 @@ fn reference<S: CrmStore>(
 }
 
 /// One page of the records of `kind` passing a list filter (`ID`, `PHONE` by the number's key
-/// as tier 1 matches a caller, and `keep`), read in one transaction, ascending ids.
+/// as tier 1 matches a caller, and `keep`, when the filter has conditions on the records'
+/// fields), read in one transaction, ascending ids. Without `keep`, only the page's records
+/// are read.
 fn list_page<S: CrmStore, T>(
     engine: &Engine<S>,
     kind: EntityType,
     p: &Params<'_>,
     supported: &[&str],
     fetch: impl Fn(&mut dyn StoreTx, u64) -> StoreResult<Option<T>>,
-    keep: impl Fn(&T) -> bool,
+    keep: Option<&dyn Fn(&T) -> bool>,
     to_json: impl Fn(&T) -> Value,
 ) -> Listed {
     let filter = filter(p, supported)?;
@@ -298,7 +302,15 @@ fn list_page<S: CrmStore, T>(
         if let Some(wanted) = &wanted {
             ids.retain(|id| wanted.contains(id));
         }
-        let mut records = Vec::with_capacity(ids.len());
+        let Some(keep) = keep else {
+            // Every id listed is a record of the listing.
+            let mut items = Vec::with_capacity(PAGE_SIZE.min(ids.len()));
+            for &id in ids.iter().skip(start).take(PAGE_SIZE) {
+                items.extend(fetch(tx, id)?);
+            }
+            return Ok(Page { items, total: ids.len() });
+        };
+        let mut records = Vec::new();
         for id in ids {
             if let Some(record) = fetch(tx, id)?
                 && keep(&record)
@@ -306,9 +318,9 @@ fn list_page<S: CrmStore, T>(
                 records.push(record);
             }
         }
-        Ok(records)
+        Ok(Page::of(records, start, PAGE_SIZE))
     })?;
-    Ok(page(&records, start, to_json))
+    Ok(page_reply(records, start, to_json))
 }
 
 fn not_found() -> WireError {
@@ -364,7 +376,7 @@ pub(crate) fn contact_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Li
         &p,
         &["ID", "PHONE"],
         |tx, id| tx.contact(id),
-        |_| true,
+        None,
         |c| contact_json(zone, c),
     )
 }
@@ -406,7 +418,7 @@ pub(crate) fn company_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Li
         &p,
         &["ID", "PHONE"],
         |tx, id| tx.company(id),
-        |_| true,
+        None,
         |c| company_json(zone, c),
     )
 }
@@ -469,6 +481,7 @@ pub(crate) fn lead_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Liste
     let status = filter(&p, SUPPORTED)?.map(|f| f.string("STATUS_ID")).transpose()?.flatten();
     let keep = |l: &Lead| status.as_ref().is_none_or(|s| &l.status_id == s);
     let lead = |tx: &mut dyn StoreTx, id| tx.lead(id);
+    let keep = status.is_some().then_some(&keep as &dyn Fn(&Lead) -> bool);
     list_page(engine, EntityType::Lead, &p, SUPPORTED, lead, keep, |l| lead_json(zone, l))
 }
 
@@ -524,6 +537,7 @@ pub(crate) fn deal_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> Liste
     let keep =
         |d: &Deal| owner_matches(&contact, d.contact_id) && owner_matches(&company, d.company_id);
     let deal = |tx: &mut dyn StoreTx, id| tx.deal(id);
+    let keep = (contact.is_some() || company.is_some()).then_some(&keep as &dyn Fn(&Deal) -> bool);
     list_page(engine, EntityType::Deal, &p, SUPPORTED, deal, keep, |d| deal_json(zone, d))
 }
 
@@ -540,20 +554,19 @@ pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> L
             })?),
             None => None,
         };
-    let owner_id = filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten();
-    let origin = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
-    let activities = engine.activities()?;
-    let matches = |a: &Activity| {
-        let bound = |b: &EntityRef| {
-            owner_type.is_none_or(|t| b.kind == t)
-                && owner_id.is_none_or(|id| i64::try_from(b.id) == Ok(id))
-        };
-        let by_owner = (owner_type.is_none() && owner_id.is_none()) || a.bindings.iter().any(bound);
-        by_owner && origin.as_ref().is_none_or(|o| &a.origin_id == o)
+    // A negative id is no record's: it matches no activity.
+    let owner_id = match filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten() {
+        None => None,
+        Some(id) => match u64::try_from(id) {
+            Ok(id) => Some(id),
+            Err(_) => return Ok(Reply::Page { items: Vec::new(), next: None, total: 0 }),
+        },
     };
+    let origin_id = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
+    let filter = ActivityFilter { owner_type, owner_id, origin_id };
     let zone = engine.config().time_zone;
-    let matching: Vec<&Activity> = activities.iter().filter(|a| matches(a)).collect();
-    Ok(page(&matching, start, |a| activity_json(zone, a)))
+    let activities = engine.activities_page(&filter, start, PAGE_SIZE)?;
+    Ok(page_reply(activities, start, |a| activity_json(zone, a)))
 }
 
 fn activity_json(zone: Tz, a: &Activity) -> Value {

@@ -25,6 +25,7 @@ pub mod params;
 mod statistic;
 mod telephony;
 
+use callreg_core::store::Page;
 use callreg_core::{Auth, AuthKind, CallregError, CrmStore, Engine};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -137,6 +138,13 @@ pub(crate) fn page<T>(records: &[T], start: usize, to_json: impl Fn(&T) -> Value
     let items: Vec<Value> = records.iter().skip(start).take(PAGE_SIZE).map(to_json).collect();
     let end = start.saturating_add(PAGE_SIZE);
     Reply::Page { items, next: (end < total).then_some(end), total }
+}
+
+/// The reply of a page a store read (`page.items` from offset `start` of `page.total`).
+pub(crate) fn page_reply<T>(page: Page<T>, start: usize, to_json: impl Fn(&T) -> Value) -> Reply {
+    let items = page.items.iter().map(to_json).collect();
+    let end = start.saturating_add(PAGE_SIZE);
+    Reply::Page { items, next: (end < page.total).then_some(end), total: page.total }
 }
 
 /// Runs one REST method.

@@ -2,10 +2,11 @@
 //! `PORTAL_USER_ID`. Parameter names are case-insensitive here, as in Bitrix.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Listed, WireError, iso_in_zone, page};
+use crate::{Listed, PAGE_SIZE, Reply, WireError, iso_in_zone, page_reply};
 use callreg_core::model::CallRecord;
 use callreg_core::model::TelephonyPermission;
-use callreg_core::{Auth, CallId, CrmStore, Engine};
+use callreg_core::store::CallRecordFilter;
+use callreg_core::{Auth, CallId, CrmStore, Engine, UserId};
 use serde_json::{Map, Value, json};
 
 pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Params<'_>) -> Listed {
@@ -51,23 +52,23 @@ pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Par
                 .ok_or_else(|| WireError::argument("FILTER PORTAL_USER_ID should be an integer"))?,
         ),
     };
-    let zone = engine.config().time_zone;
-    // A CALL_ID filter is a point lookup; the others read the statistics in one transaction.
-    let records = match &call_id {
-        Some(id) => engine.call_record(&CallId::new(id.as_str()))?.into_iter().collect(),
-        None => engine.call_records()?,
+    // A negative user id matches no row.
+    let portal_user_id = match user {
+        None => None,
+        Some(user) => match u64::try_from(user) {
+            Ok(user) => Some(UserId(user)),
+            Err(_) => return Ok(Reply::Page { items: Vec::new(), next: None, total: 0 }),
+        },
     };
-    let rows: Vec<&CallRecord> = records
-        .iter()
-        .filter(|r| {
-            phone.as_ref().is_none_or(|number| {
-                &r.phone_number == number
-                    || phone_key.as_ref().is_some_and(|key| &r.caller_key == key)
-            })
-        })
-        .filter(|r| user.is_none_or(|u| i64::try_from(r.portal_user_id.0) == Ok(u)))
-        .collect();
-    Ok(page(&rows, start, |r| statistic_get_row(r, zone)))
+    let filter = CallRecordFilter {
+        call_id: call_id.map(CallId::new),
+        phone_number: phone,
+        phone_key,
+        portal_user_id,
+    };
+    let zone = engine.config().time_zone;
+    let rows = engine.call_records_page(&filter, start, PAGE_SIZE)?;
+    Ok(page_reply(rows, start, |r| statistic_get_row(r, zone)))
 }
 
 /// A row as `voximplant.statistic.get` lists it: Bitrix's statistics columns, read from the

@@ -864,6 +864,85 @@ fn lists_are_paged_by_fifty() {
 }
 
 #[test]
+fn finished_calls_activities_and_filtered_lists_are_paged_by_fifty() {
+    let e = engine();
+    let admin2 = ok(&e, "user.add", json!({"NAME": "Second", "ADMIN": "Y"})).as_u64().unwrap();
+    let contact = ok(
+        &e,
+        "crm.contact.add",
+        json!({"fields": {"NAME": "Owner", "PHONE": [{"VALUE": "+7 495 123-45-67"}]}}),
+    );
+    for i in 0..70 {
+        // Calls 0..60 from the contact's number, the others from new numbers (a lead each).
+        let number =
+            if i < 60 { "+7 495 123-45-67".to_string() } else { format!("+7 916 000 00 {i:02}") };
+        let registered = ok(
+            &e,
+            "telephony.externalcall.register",
+            json!({"USER_ID": 1, "PHONE_NUMBER": number, "TYPE": 2, "CRM_CREATE": 1}),
+        );
+        let user = if i % 2 == 0 { 1 } else { admin2 };
+        ok(
+            &e,
+            "telephony.externalcall.finish",
+            json!({"CALL_ID": registered["CALL_ID"], "USER_ID": user, "DURATION": i + 1}),
+        );
+    }
+    let page = |method: &str, params: Value| {
+        let reply = call(&e, method, params);
+        assert_eq!(reply.status, 200, "{method}: {}", reply.body);
+        reply.body
+    };
+    let first = page("voximplant.statistic.get", json!({}));
+    assert_eq!(first["result"].as_array().unwrap().len(), 50);
+    assert_eq!(first["next"], json!(50));
+    assert_eq!(first["total"], json!(70));
+    assert_eq!(first["result"][0]["CALL_DURATION"], "1");
+    let second = page("voximplant.statistic.get", json!({"start": 50}));
+    assert_eq!(second["result"].as_array().unwrap().len(), 20);
+    assert!(second.get("next").is_none());
+    assert_eq!(second["result"][0]["CALL_DURATION"], "51");
+    // Filtered, then paged: the second user finished the odd calls.
+    let by_user = json!({"FILTER": {"PORTAL_USER_ID": admin2}, "start": 30});
+    let second_user = page("voximplant.statistic.get", by_user);
+    assert_eq!(second_user["total"], json!(35));
+    assert_eq!(second_user["result"].as_array().unwrap().len(), 5);
+    assert_eq!(second_user["result"][0]["CALL_DURATION"], "62");
+    let by_phone = json!({"FILTER": {"PHONE_NUMBER": "8 (495) 123-45-67"}, "start": 50});
+    let from_contact = page("voximplant.statistic.get", by_phone);
+    assert_eq!(from_contact["total"], json!(60));
+    assert_eq!(from_contact["result"].as_array().unwrap().len(), 10);
+    let nobody = page("voximplant.statistic.get", json!({"FILTER": {"PORTAL_USER_ID": -1}}));
+    assert_eq!((nobody["result"].clone(), nobody["total"].clone()), (json!([]), json!(0)));
+
+    let activities = page("crm.activity.list", json!({"start": 50}));
+    assert_eq!(activities["total"], json!(70));
+    assert_eq!(activities["result"].as_array().unwrap().len(), 20);
+    let owner = json!({"filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": contact}, "start": 50});
+    let of_contact = page("crm.activity.list", owner);
+    assert_eq!(of_contact["total"], json!(60));
+    assert_eq!(of_contact["result"].as_array().unwrap().len(), 10);
+    assert_eq!(of_contact["result"][0]["OWNER_ID"], contact.to_string());
+    let nobody = page("crm.activity.list", json!({"filter": {"OWNER_ID": -3}}));
+    assert_eq!((nobody["result"].clone(), nobody["total"].clone()), (json!([]), json!(0)));
+
+    // A list whose filter reads the records' fields pages what passes it.
+    for i in 0..55 {
+        ok(
+            &e,
+            "crm.lead.add",
+            json!({"fields": {"TITLE": format!("junk {i}"), "STATUS_ID": "JUNK"}}),
+        );
+    }
+    let junk = page("crm.lead.list", json!({"filter": {"STATUS_ID": "JUNK"}, "start": 50}));
+    assert_eq!(junk["total"], json!(55));
+    assert_eq!(junk["result"][0]["TITLE"], "junk 50");
+    let all_leads = page("crm.lead.list", json!({"start": 60}));
+    assert_eq!(all_leads["total"], json!(65));
+    assert_eq!(all_leads["result"].as_array().unwrap().len(), 5);
+}
+
+#[test]
 fn crm_array_parameters_take_bitrix_spellings() {
     let e = engine();
     let phone = json!([{"VALUE": "+7 495 111-00-01", "VALUE_TYPE": "WORK"}]);

@@ -42,7 +42,10 @@ use callreg_core::model::{
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
-use callreg_core::store::{CrmStore, StoreError, StoreResult, StoreTx};
+use callreg_core::store::{
+    ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreResult, StoreTx,
+    latest_first,
+};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashSet};
@@ -177,6 +180,24 @@ impl Drop for MemoryTx<'_> {
 
 fn constraint(message: String) -> StoreError {
     StoreError::Constraint(message.into())
+}
+
+/// The page of `rows` (a listing, in order) from `start`, at most `limit` rows: only those
+/// are cloned, the others counted.
+fn page_of<'r, T: Clone + 'r>(
+    rows: impl Iterator<Item = &'r T>,
+    start: usize,
+    limit: usize,
+) -> Page<T> {
+    let mut items = Vec::new();
+    let mut total = 0;
+    for row in rows {
+        if total >= start && items.len() < limit {
+            items.push(row.clone());
+        }
+        total += 1;
+    }
+    Page { items, total }
 }
 
 /// Adds `value` under `key` in a set index.
@@ -767,6 +788,37 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.state.call_records.values().cloned().collect())
     }
 
+    fn call_records_page(
+        &mut self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<CallRecord>> {
+        let state = &self.state;
+        let rows: Box<dyn Iterator<Item = &CallRecord>> = match &filter.call_id {
+            // A CALL_ID is looked up by its index.
+            Some(call_id) => Box::new(
+                state
+                    .call_records_by_call
+                    .get(call_id)
+                    .and_then(|id| state.call_records.get(id))
+                    .into_iter(),
+            ),
+            None => Box::new(state.call_records.values()),
+        };
+        Ok(page_of(rows.filter(|record| filter.matches(record)), start, limit))
+    }
+
+    fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
+        let mut rows: Vec<&CallRecord> = self.state.call_records.values().collect();
+        if limit < rows.len() {
+            rows.select_nth_unstable_by(limit, |a, b| latest_first(a, b));
+            rows.truncate(limit);
+        }
+        rows.sort_by(|a, b| latest_first(a, b));
+        Ok(rows.into_iter().cloned().collect())
+    }
+
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
         let row = activity.clone();
         Ok(self.insert_row(
@@ -786,6 +838,16 @@ impl StoreTx for MemoryTx<'_> {
 
     fn list_activities(&mut self) -> StoreResult<Vec<Activity>> {
         Ok(self.state.activities.values().cloned().collect())
+    }
+
+    fn activities_page(
+        &mut self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<Activity>> {
+        let rows = self.state.activities.values().filter(|activity| filter.matches(activity));
+        Ok(page_of(rows, start, limit))
     }
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {

@@ -198,6 +198,32 @@ pub(crate) const UPDATE_CALL_RECORD: &str = "UPDATE call_record SET external_cal
      record_id = ?22, transcript_id = ?23, finished_at = ?24 WHERE id = ?1 AND call_id = ?2";
 pub(crate) const LIST_CALL_RECORDS: &str =
     concat!("SELECT ", call_record_columns!(), " FROM call_record ORDER BY id");
+/// The filter of `voximplant.statistic.get` (`CallRecordFilter` without its `CALL_ID`, which
+/// is a point lookup): ?1 the phone number, ?2 its key's storage form, ?3 the portal user,
+/// each NULL when not filtered on.
+macro_rules! call_record_filter {
+    () => {
+        " WHERE (?1 IS NULL OR phone_number = ?1 OR caller_key = ?2) \
+         AND (?3 IS NULL OR portal_user_id = ?3)"
+    };
+}
+/// A page of the filtered statistics rows: at most ?4 from offset ?5, by id.
+pub(crate) const CALL_RECORDS_PAGE: &str = concat!(
+    "SELECT ",
+    call_record_columns!(),
+    " FROM call_record",
+    call_record_filter!(),
+    " ORDER BY id LIMIT ?4 OFFSET ?5"
+);
+/// How many statistics rows pass the filter.
+pub(crate) const COUNT_CALL_RECORDS: &str =
+    concat!("SELECT count(*) FROM call_record", call_record_filter!());
+/// The ?1 rows of the calls that started last (stored timestamps sort as text in time order).
+pub(crate) const LATEST_CALL_RECORDS: &str = concat!(
+    "SELECT ",
+    call_record_columns!(),
+    " FROM call_record ORDER BY start_date DESC, finished_at DESC, call_id LIMIT ?1"
+);
 
 /// The columns an [`Activity`](callreg_core::model::Activity) is read from, as a literal.
 macro_rules! activity_columns {
@@ -221,6 +247,26 @@ pub(crate) const SELECT_ACTIVITY: &str =
     concat!("SELECT ", activity_columns!(), " FROM activity WHERE id = ?1");
 pub(crate) const LIST_ACTIVITIES: &str =
     concat!("SELECT ", activity_columns!(), " FROM activity ORDER BY id");
+/// The filter of `crm.activity.list`: ?1 the type of a record the activity is bound to, ?2
+/// its id (both on one binding), ?3 the `ORIGIN_ID`, each NULL when not filtered on.
+macro_rules! activity_filter {
+    () => {
+        " WHERE (?3 IS NULL OR origin_id = ?3) AND ((?1 IS NULL AND ?2 IS NULL) OR EXISTS \
+         (SELECT 1 FROM activity_binding b WHERE b.activity_id = activity.id \
+         AND (?1 IS NULL OR b.entity_type = ?1) AND (?2 IS NULL OR b.entity_id = ?2)))"
+    };
+}
+/// A page of the filtered activities: at most ?4 from offset ?5, by id.
+pub(crate) const ACTIVITIES_PAGE: &str = concat!(
+    "SELECT ",
+    activity_columns!(),
+    " FROM activity",
+    activity_filter!(),
+    " ORDER BY id LIMIT ?4 OFFSET ?5"
+);
+/// How many activities pass the filter.
+pub(crate) const COUNT_ACTIVITIES: &str =
+    concat!("SELECT count(*) FROM activity", activity_filter!());
 pub(crate) const INSERT_ACTIVITY_BINDING: &str = "INSERT INTO activity_binding (activity_id, \
      position, entity_type, entity_id) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const DELETE_ACTIVITY_BINDINGS: &str =
@@ -382,10 +428,15 @@ pub(crate) const ALL: &[&str] = &[
     SELECT_CALL_RECORD,
     UPDATE_CALL_RECORD,
     LIST_CALL_RECORDS,
+    CALL_RECORDS_PAGE,
+    COUNT_CALL_RECORDS,
+    LATEST_CALL_RECORDS,
     INSERT_ACTIVITY,
     UPDATE_ACTIVITY,
     SELECT_ACTIVITY,
     LIST_ACTIVITIES,
+    ACTIVITIES_PAGE,
+    COUNT_ACTIVITIES,
     INSERT_ACTIVITY_BINDING,
     DELETE_ACTIVITY_BINDINGS,
     SELECT_ACTIVITY_BINDINGS,

@@ -21,7 +21,7 @@ use callreg_core::model::{
     Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
-use callreg_core::store::{StoreResult, StoreTx};
+use callreg_core::store::{ActivityFilter, CallRecordFilter, Page, StoreResult, StoreTx};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -108,6 +108,17 @@ pub(crate) fn run(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
 
 /// The `meta` key of the largest event id ever deleted (see `statements::NEXT_EVENT_ID`).
 const EVENT_ID_HIGH_WATER: &str = "event_id_high_water";
+
+/// A row count or offset as SQL's `LIMIT` and `OFFSET` take it (counts beyond SQLite's
+/// integers mean "all").
+fn count_to_sql(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// A `count(*)`.
+fn count_from_sql(count: i64) -> usize {
+    usize::try_from(count).unwrap_or(0)
+}
 
 /// A position in a list, as stored.
 fn position(index: usize) -> Result<i64> {
@@ -749,6 +760,67 @@ impl<'a> SqliteTx<'a> {
         Ok(activities)
     }
 
+    /// [`StoreTx::call_records_page`]: a `CALL_ID` is looked up by its index, the other
+    /// filters are SQL conditions; only the page's rows are decoded.
+    fn call_records_page(
+        &self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> Result<Page<CallRecord>> {
+        if let Some(call_id) = &filter.call_id {
+            let row = self.one(sql::SELECT_CALL_RECORD, [call_id.as_str()], rows::call_record)?;
+            let rows = row.filter(|record| filter.matches(record)).into_iter().collect();
+            return Ok(Page::of(rows, start, limit));
+        }
+        // A filter on a user id that SQLite's integers cannot hold matches no row.
+        let user = match filter.portal_user_id {
+            None => None,
+            Some(user) => match i64::try_from(user.0) {
+                Ok(user) => Some(user),
+                Err(_) => return Ok(Page { items: Vec::new(), total: 0 }),
+            },
+        };
+        let phone = filter.phone_number.as_deref();
+        let key = filter.phone_key.as_deref();
+        let total: i64 = self
+            .one(sql::COUNT_CALL_RECORDS, params![phone, key, user], |row| row.get(0))?
+            .unwrap_or(0);
+        let items = self.all(
+            sql::CALL_RECORDS_PAGE,
+            params![phone, key, user, count_to_sql(limit), count_to_sql(start)],
+            rows::call_record,
+        )?;
+        Ok(Page { items, total: count_from_sql(total) })
+    }
+
+    /// [`StoreTx::activities_page`]: the filter is SQL conditions; only the page's
+    /// activities and their bindings are read.
+    fn activities_page(
+        &self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> Result<Page<Activity>> {
+        let kind = filter.owner_type.map(entity_type_to_sql);
+        let id = match filter.owner_id {
+            None => None,
+            Some(id) => match i64::try_from(id) {
+                Ok(id) => Some(id),
+                Err(_) => return Ok(Page { items: Vec::new(), total: 0 }),
+            },
+        };
+        let origin = filter.origin_id.as_deref();
+        let total: i64 = self
+            .one(sql::COUNT_ACTIVITIES, params![kind, id, origin], |row| row.get(0))?
+            .unwrap_or(0);
+        let items = self.activities(
+            sql::ACTIVITIES_PAGE,
+            params![kind, id, origin, count_to_sql(limit), count_to_sql(start)],
+        )?;
+        Ok(Page { items, total: count_from_sql(total) })
+    }
+
     fn insert_missed_call(&self, missed: &MissedCall) -> Result<u64> {
         let id = self.insert(
             sql::INSERT_MISSED_CALL,
@@ -1199,6 +1271,19 @@ impl StoreTx for SqliteTx<'_> {
         Ok(self.all(sql::LIST_CALL_RECORDS, [], rows::call_record)?)
     }
 
+    fn call_records_page(
+        &mut self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<CallRecord>> {
+        Ok(SqliteTx::call_records_page(self, filter, start, limit)?)
+    }
+
+    fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
+        Ok(self.all(sql::LATEST_CALL_RECORDS, [count_to_sql(limit)], rows::call_record)?)
+    }
+
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
         let id = self.write_activity(sql::INSERT_ACTIVITY, activity, false)?;
         let id = id.ok_or_else(|| SqliteError::decode("activity insert", "no row inserted"))?;
@@ -1219,6 +1304,15 @@ impl StoreTx for SqliteTx<'_> {
 
     fn list_activities(&mut self) -> StoreResult<Vec<Activity>> {
         Ok(self.activities(sql::LIST_ACTIVITIES, [])?)
+    }
+
+    fn activities_page(
+        &mut self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<Activity>> {
+        Ok(SqliteTx::activities_page(self, filter, start, limit)?)
     }
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {

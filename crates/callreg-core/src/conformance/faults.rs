@@ -8,7 +8,9 @@ use crate::model::{
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
-use crate::store::{CrmStore, StoreError, StoreResult, StoreTx};
+use crate::store::{
+    ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreResult, StoreTx,
+};
 use crate::types::{CallId, EntityRef, UserId};
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -303,6 +305,19 @@ impl StoreTx for FailingTx<'_> {
         self.inner.list_call_records()
     }
 
+    fn call_records_page(
+        &mut self,
+        filter: &CallRecordFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<CallRecord>> {
+        self.inner.call_records_page(filter, start, limit)
+    }
+
+    fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
+        self.inner.latest_call_records(limit)
+    }
+
     fn insert_activity(&mut self, activity: &Activity) -> StoreResult<u64> {
         self.count_write("insert_activity")?;
         self.inner.insert_activity(activity)
@@ -319,6 +334,15 @@ impl StoreTx for FailingTx<'_> {
 
     fn list_activities(&mut self) -> StoreResult<Vec<Activity>> {
         self.inner.list_activities()
+    }
+
+    fn activities_page(
+        &mut self,
+        filter: &ActivityFilter,
+        start: usize,
+        limit: usize,
+    ) -> StoreResult<Page<Activity>> {
+        self.inner.activities_page(filter, start, limit)
     }
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {

@@ -23,6 +23,7 @@ macro_rules! __conformance_property_cases {
             registrations_never_duplicate_leads_or_calls,
             concurrent_registrations_create_one_lead_per_number,
             lifecycle_never_duplicates_records_or_activities,
+            listing_pages_are_the_filtered_listing,
         ]);
     };
 }
@@ -481,6 +482,141 @@ pub fn lifecycle_never_duplicates_records_or_activities<S: CrmStore>(make: &dyn 
                     call.call_id
                 );
             }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A finished call as a listing case stores it: `n` picks its user, number, key and times
+/// among a few, so that filters and the order's ties have rows to tell apart.
+fn listed_call_record(n: u8, salt: u8) -> crate::model::CallRecord {
+    let at = |minutes: u8| super::kit::start_time() + chrono::Duration::minutes(i64::from(minutes));
+    crate::model::CallRecord {
+        id: 0,
+        call_id: crate::types::CallId::new(format!("externalCall.{salt:02x}{n:02x}")),
+        external_call_id: None,
+        portal_user_id: crate::types::UserId(u64::from(n % 3) + 1),
+        phone_number: ["+74951234567", "84951234567", "+4930123456"][usize::from(n % 3)].into(),
+        caller_key: ["+74951234567", "+4930123456"][usize::from(n / 3 % 2)].into(),
+        portal_number: "REST_APP:".into(),
+        call_type: CallType::Incoming,
+        duration: 60,
+        start_date: at(n / 5 % 4),
+        call_status: 1,
+        vote: 0,
+        cost: 0.0,
+        cost_currency: "RUB".into(),
+        failed_code: "200".into(),
+        failed_reason: String::new(),
+        app_id: None,
+        activity_id: None,
+        record_url: None,
+        primary: None,
+        record_id: None,
+        transcript_id: None,
+        finished_at: at(n / 2 % 3),
+    }
+}
+
+/// An activity as a listing case stores it: `bindings` name (type, id) pairs.
+fn listed_activity(origin: u8, bindings: &[(u8, u8)]) -> crate::model::Activity {
+    let at = super::kit::start_time();
+    crate::model::Activity {
+        id: 0,
+        subject: "Incoming call".into(),
+        direction: crate::model::Direction::Incoming,
+        start_time: at,
+        end_time: at,
+        responsible_id: crate::types::UserId(1),
+        author_id: crate::types::UserId(1),
+        origin_id: format!("VI_{origin}"),
+        phone: "+74951234567".into(),
+        communication_entity: None,
+        completed: true,
+        missed: false,
+        result_mark: crate::model::ResultMark::None,
+        description: String::new(),
+        bindings: bindings
+            .iter()
+            .filter_map(|&(kind, id)| {
+                let kind = crate::types::EntityType::from_type_id(i64::from(kind % 4) + 1)?;
+                Some(EntityRef { kind, id: u64::from(id % 3) + 1 })
+            })
+            .collect(),
+        record_id: None,
+        created: at,
+    }
+}
+
+/// The listings' pages (statistics, activities) and the latest finished calls are what
+/// filtering, ordering and cutting the whole listing gives, whatever the filter, offset and
+/// page size.
+pub fn listing_pages_are_the_filtered_listing<S: CrmStore>(make: &dyn Fn() -> S) {
+    use crate::store::{ActivityFilter, CallRecordFilter, Page};
+    let activity = (0u8..4, proptest::collection::vec((0u8..4, 0u8..3), 0..3));
+    let call_filter = (
+        proptest::option::of(0u8..40),
+        proptest::option::of((0usize..4, proptest::option::of(0usize..3))),
+        proptest::option::of(0u64..5),
+    );
+    let activity_filter = (
+        proptest::option::of(1i64..5),
+        proptest::option::of(0u64..5),
+        proptest::option::of(0u8..5),
+    );
+    let strategy = (
+        proptest::collection::btree_set(0u8..40, 0..30),
+        proptest::collection::vec(activity, 0..20),
+        proptest::collection::vec((call_filter, activity_filter, 0usize..25, 0usize..12), 1..6),
+    );
+    let result = runner(32).run(&strategy, |(calls, activities, queries)| {
+        let store = make();
+        let fail = |e: crate::store::StoreError| TestCaseError::fail(e.to_string());
+        {
+            let mut tx = store.begin().map_err(fail)?;
+            for &n in &calls {
+                tx.insert_call_record(&listed_call_record(n, 7)).map_err(fail)?;
+            }
+            for (origin, bindings) in &activities {
+                tx.insert_activity(&listed_activity(*origin, bindings)).map_err(fail)?;
+            }
+            tx.commit().map_err(fail)?;
+        }
+        let mut tx = store.begin().map_err(fail)?;
+        let all_calls = tx.list_call_records().map_err(fail)?;
+        let all_activities = tx.list_activities().map_err(fail)?;
+        prop_assert_eq!(all_calls.len(), calls.len());
+        for ((call_id, phone, user), (kind, owner, origin), start, limit) in queries {
+            let numbers = ["+74951234567", "84951234567", "+4930123456", "+70000000000"];
+            let keys = ["+74951234567", "+4930123456", "=112"];
+            let filter = CallRecordFilter {
+                call_id: call_id.map(|n| listed_call_record(n, 7).call_id),
+                phone_number: phone.map(|(number, _)| numbers[number].to_string()),
+                phone_key: phone.and_then(|(_, key)| key).map(|key| keys[key].to_string()),
+                portal_user_id: user.map(crate::types::UserId),
+            };
+            let expected: Vec<_> =
+                all_calls.iter().filter(|r| filter.matches(r)).cloned().collect();
+            let page = tx.call_records_page(&filter, start, limit).map_err(fail)?;
+            prop_assert_eq!(page, Page::of(expected, start, limit), "{:?}", filter);
+
+            let filter = ActivityFilter {
+                owner_type: kind.and_then(crate::types::EntityType::from_type_id),
+                owner_id: owner,
+                origin_id: origin.map(|o| format!("VI_{o}")),
+            };
+            let expected: Vec<_> =
+                all_activities.iter().filter(|a| filter.matches(a)).cloned().collect();
+            let page = tx.activities_page(&filter, start, limit).map_err(fail)?;
+            prop_assert_eq!(page, Page::of(expected, start, limit), "{:?}", filter);
+
+            let mut latest = all_calls.clone();
+            latest.sort_by(crate::store::latest_first);
+            latest.truncate(limit);
+            prop_assert_eq!(tx.latest_call_records(limit).map_err(fail)?, latest);
         }
         Ok(())
     });
