@@ -2,10 +2,12 @@
 //!
 //! Accepted: RFC 3339 / ISO 8601 dates with `T` or a space between date and time, seconds
 //! optional, fractional seconds up to 9 digits, and an offset `Z`, `+03:00`, `+0300` or `+03`.
-//! Without an offset the time is read in the portal's time zone. The result is UTC.
+//! Without an offset the time is read in the portal's time zone. The result is UTC, within the
+//! years 0000–9999 (an offset that carries a date out of them is refused).
 
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
 };
 use chrono_tz::Tz;
 
@@ -22,6 +24,17 @@ pub struct InvalidCallStartDate;
 /// assert_eq!(t.to_rfc3339(), "2026-03-10T08:19:38+00:00");
 /// ```
 pub fn parse_call_start_date(input: &str, zone: Tz) -> Result<DateTime<Utc>, InvalidCallStartDate> {
+    let at = parse_in_zone(input, zone)?;
+    // An offset can carry a year-0000 or year-9999 date out of the four-digit years, which
+    // no store has to hold (a SQL DATETIME cannot either).
+    if !(0..=9999).contains(&at.year()) {
+        return Err(InvalidCallStartDate);
+    }
+    Ok(at)
+}
+
+/// [`parse_call_start_date`] before its range check.
+fn parse_in_zone(input: &str, zone: Tz) -> Result<DateTime<Utc>, InvalidCallStartDate> {
     let text = input.trim();
     // Every accepted form is ASCII; checking it first makes all byte slicing below safe.
     if !text.is_ascii() {
@@ -193,6 +206,16 @@ mod tests {
         // An explicit offset wins over the portal zone.
         let t = parse_call_start_date("2026-03-10 11:19:38Z", chrono_tz::Europe::Moscow);
         assert_eq!(t.map(|t| t.to_rfc3339()), Ok("2026-03-10T11:19:38+00:00".to_string()));
+    }
+
+    #[test]
+    fn offsets_never_carry_a_date_out_of_four_digit_years() {
+        assert_eq!(utc("9999-12-31T23:30:00-05:00"), "ERR");
+        assert_eq!(utc("0000-01-01T00:30:00+05:00"), "ERR");
+        assert_eq!(utc("9999-12-31T23:30:00+05:00"), "9999-12-31T18:30:00Z");
+        assert_eq!(utc("0000-01-01T00:30:00-05:00"), "0000-01-01T05:30:00Z");
+        let late = parse_call_start_date("9999-12-31 23:30", chrono_tz::America::New_York);
+        assert_eq!(late, Err(InvalidCallStartDate));
     }
 
     #[test]

@@ -494,7 +494,7 @@ impl<S: CrmStore> Engine<S> {
 
     /// A page of the statistics rows passing `filter`, oldest first: at most `limit` rows
     /// from offset `start`, and how many pass (`voximplant.statistic.get`). Only the page's
-    /// rows are read.
+    /// rows are built, whatever the listing's length.
     pub fn call_records_page(
         &self,
         filter: &CallRecordFilter,
@@ -516,7 +516,7 @@ impl<S: CrmStore> Engine<S> {
 
     /// A page of the CRM activities passing `filter`, oldest first: at most `limit` from
     /// offset `start`, and how many pass (`crm.activity.list`). Only the page's activities
-    /// are read.
+    /// are built, whatever the listing's length.
     pub fn activities_page(
         &self,
         filter: &ActivityFilter,

@@ -7,8 +7,10 @@ use crate::engine::Engine;
 use crate::error::CallregError;
 use crate::matching::caller_keys;
 use crate::model::{
-    ActiveCall, Activity, CallRecord, Direction, EventData, MissedCall, ResultMark, event_names,
+    ActiveCall, Activity, CallRecord, Direction, EventData, MissedCall, RecordDownload, ResultMark,
+    event_names,
 };
+use crate::records::RECORD_RETRY_DELAY;
 use crate::store::{CrmStore, StoreTx};
 use crate::types::{CallId, CallType, EntityRef, EntityType, UserId};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -97,10 +99,12 @@ impl<S: CrmStore> Engine<S> {
     /// the active call, all at once. A second finish of the same call gets "Call is not found".
     ///
     /// With a `RECORD_URL` and a [`RecordFetcher`](crate::RecordFetcher), the record is then
-    /// downloaded and attached (one attempt, after the finish has committed; named by the
-    /// URL, or by the kind its content shows); as in Bitrix, a failed download is silent: the
-    /// call stays finished with the URL recorded, and the outcome's row is the one the finish
-    /// stored.
+    /// downloaded and attached (after the finish has committed; named by the URL, or by the
+    /// kind its content shows). As in Bitrix, a failed download is silent: the call stays
+    /// finished with the URL recorded, and the outcome's row is the one the finish stored.
+    /// The download is retried once, a minute after the finish (as Bitrix's retry agent), by
+    /// [`retry_record_downloads`](Self::retry_record_downloads): the finish's own transaction
+    /// remembers it, so neither a failed attempt nor a crash before it loses the record.
     pub fn finish(
         &self,
         auth: &Auth,
@@ -118,7 +122,19 @@ impl<S: CrmStore> Engine<S> {
             let call = tx.active_call(&CallId::new(call_id))?.ok_or(CallregError::CallNotFound)?;
             let user = self.active_user(tx, user_id)?;
             check_finish_limits(request)?;
-            self.finish_active_call(tx, call, user.id, request, now)
+            let outcome = self.finish_active_call(tx, call, user.id, request, now)?;
+            if let Some(url) = &outcome.record.record_url
+                && self.record_fetcher().is_some()
+            {
+                // Remembered with the finish, so that a failed first attempt, or a crash
+                // before it, leaves the download to retry.
+                tx.insert_record_download(&RecordDownload {
+                    call_id: outcome.record.call_id.clone(),
+                    url: url.clone(),
+                    due: now + RECORD_RETRY_DELAY,
+                })?;
+            }
+            Ok(outcome)
         })?;
         if let Some(url) = &outcome.record.record_url
             && let Some(file_id) =

@@ -635,6 +635,19 @@ pub struct PendingUpload {
     pub created_at: DateTime<Utc>,
 }
 
+/// A finished call's `RECORD_URL` still to be downloaded: remembered by the finish itself
+/// (when the engine has a record fetcher), forgotten once the record is attached or the one
+/// retry has run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDownload {
+    /// The finished call.
+    pub call_id: CallId,
+    /// The URL the record is fetched from.
+    pub url: String,
+    /// When the retry is due, if the first attempt has not attached the record by then.
+    pub due: DateTime<Utc>,
+}
+
 /// One line of a transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscriptMessage {

@@ -31,6 +31,13 @@ pub trait RecordFetcher: Send + Sync + std::fmt::Debug {
 /// The multipart field an upload URL expects the file in.
 pub const UPLOAD_FIELD_NAME: &str = "file";
 
+/// How long after a finish its record's download is retried, when the first attempt has not
+/// attached the record (Bitrix's retry agent runs 60 seconds later).
+pub const RECORD_RETRY_DELAY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Downloads retried by one [`Engine::retry_record_downloads`] at most.
+const RETRIES_PER_RUN: usize = 100;
+
 /// An `attachRecord` as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttachRecordRequest {
@@ -326,15 +333,23 @@ impl<S: CrmStore> Engine<S> {
     }
 
     /// Downloads a finished call's `RECORD_URL` with the host's fetcher and attaches it, as
-    /// `finish` does once it has committed: the record is named by the URL's last path
-    /// segment, or, when that is no `.wav` / `.mp3` name (`.../rec?id=7`), `record.<kind>` of
-    /// the kind its content shows. `None` without a fetcher, when the download fails or the
-    /// content is no audio (Bitrix's download after finish fails silently too).
+    /// `finish` does once it has committed. `None` without a fetcher, when the download fails
+    /// or the content is no audio (Bitrix's download after finish fails silently too); the
+    /// finish's pending download then stays for [`retry_record_downloads`](Self::retry_record_downloads).
     pub(crate) fn download_record_of_finished_call(
         &self,
         call_id: &CallId,
         url: &str,
     ) -> Option<u64> {
+        let record = self.fetch_record(url)?;
+        self.attach_to_finished_call(call_id, record).ok()
+    }
+
+    /// The record at `url`, fetched with the host's fetcher and checked: named by the URL's
+    /// last path segment, or, when that is no `.wav` / `.mp3` name (`.../rec?id=7`),
+    /// `record.<kind>` of the kind its content shows. `None` without a fetcher, when the
+    /// download fails or the content is no audio.
+    fn fetch_record(&self, url: &str) -> Option<NewRecord> {
         let fetcher = self.record_fetcher()?;
         let bytes = fetcher.fetch(url).ok()?;
         let named = url_file_name(url);
@@ -343,11 +358,55 @@ impl<S: CrmStore> Engine<S> {
             None => format!("record.{}", sniff_audio(&bytes)?.extension()),
         };
         check_record_file(&file_name, &bytes, self.config().record_max_bytes).ok()?;
-        let record = NewRecord { file_name, content: Some(bytes), url: Some(url.to_string()) };
-        self.attach_to_finished_call(call_id, record).ok()
+        Some(NewRecord { file_name, content: Some(bytes), url: Some(url.to_string()) })
     }
 
-    /// Stores `record` as the finished call's record, in one transaction; its `FILE_ID`.
+    /// Retries the record downloads that are due: those of finishes whose first attempt did
+    /// not attach the record, a minute ([`RECORD_RETRY_DELAY`]) after the finish, as Bitrix's
+    /// retry agent does. Each is tried once more and then forgotten, attached or not (a
+    /// failure stays silent, the call finished with its URL); one whose call got a record
+    /// meanwhile (`attachRecord`) is forgotten without a download. Returns how many records
+    /// it attached; at most 100 downloads a run, the earliest due first.
+    ///
+    /// The engine has no timer of its own: a host with a
+    /// [`RecordFetcher`] calls this now and then (every few seconds, or
+    /// a minute after each finish with a `RECORD_URL`). Without a fetcher there is nothing to
+    /// retry. Several processes may call it on one store: each download is attached by one of
+    /// them.
+    pub fn retry_record_downloads(&self) -> Result<usize, CallregError> {
+        if self.record_fetcher().is_none() {
+            return Ok(0);
+        }
+        let due = self.read(|tx| tx.due_record_downloads(self.now(), RETRIES_PER_RUN))?;
+        let mut attached = 0;
+        for download in due {
+            // Fetched outside any transaction: a download takes as long as the network does.
+            let record = self.fetch_record(&download.url);
+            let stored = self.in_transaction(|tx| {
+                // Another process took it, or a record was attached meanwhile.
+                if tx.take_record_download(&download.call_id)?.is_none() {
+                    return Ok(false);
+                }
+                let Some(record) = record else { return Ok(false) };
+                let call = finished_call_in(tx, &download.call_id)?;
+                self.store_record(tx, call, record)?;
+                Ok(true)
+            });
+            match stored {
+                Ok(true) => attached += 1,
+                Ok(false) => {}
+                // The record could not be attached (the statistics row is gone): the download
+                // is forgotten all the same.
+                Err(_) => {
+                    self.in_transaction(|tx| Ok(tx.take_record_download(&download.call_id)?))?;
+                }
+            }
+        }
+        Ok(attached)
+    }
+
+    /// Stores `record` as the finished call's record, in one transaction, and forgets the
+    /// call's pending download (the record attached is the call's from now on); its `FILE_ID`.
     fn attach_to_finished_call(
         &self,
         call_id: &CallId,
@@ -355,6 +414,7 @@ impl<S: CrmStore> Engine<S> {
     ) -> Result<u64, CallregError> {
         self.in_transaction(|tx| {
             let call = finished_call_in(tx, call_id)?;
+            tx.take_record_download(call_id)?;
             self.store_record(tx, call, record)
         })
     }

@@ -16,7 +16,7 @@
 use crate::auth::AppId;
 use crate::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
-    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, RecordDownload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
 use crate::types::{CallId, EntityRef, UserId};
@@ -351,8 +351,9 @@ pub trait StoreTx {
     /// Every statistics row, lowest id first.
     fn list_call_records(&mut self) -> StoreResult<Vec<CallRecord>>;
     /// The statistics rows passing `filter`, lowest id first: the page of at most `limit`
-    /// of them from offset `start`, and how many pass. An adapter reads the rows of the page
-    /// only, not every row; the default filters [`list_call_records`](Self::list_call_records).
+    /// of them from offset `start`, and how many pass. An adapter hands out only the page's
+    /// rows (it may scan the others to filter and count them, without building them); the
+    /// default filters [`list_call_records`](Self::list_call_records).
     fn call_records_page(
         &mut self,
         filter: &CallRecordFilter,
@@ -364,7 +365,7 @@ pub trait StoreTx {
         Ok(Page::of(rows, start, limit))
     }
     /// The `limit` statistics rows of the calls that started last: latest `start_date`
-    /// first, then latest `finished_at`, then ascending `CALL_ID`. An adapter reads those
+    /// first, then latest `finished_at`, then ascending `CALL_ID`. An adapter builds those
     /// rows only; the default sorts [`list_call_records`](Self::list_call_records).
     fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
         let mut rows = self.list_call_records()?;
@@ -382,8 +383,9 @@ pub trait StoreTx {
     /// Every activity, lowest id first.
     fn list_activities(&mut self) -> StoreResult<Vec<Activity>>;
     /// The activities passing `filter`, lowest id first: the page of at most `limit` of
-    /// them from offset `start`, and how many pass. An adapter reads the activities of the
-    /// page only; the default filters [`list_activities`](Self::list_activities).
+    /// them from offset `start`, and how many pass. An adapter hands out only the page's
+    /// activities (with their bindings); the default filters
+    /// [`list_activities`](Self::list_activities).
     fn activities_page(
         &mut self,
         filter: &ActivityFilter,
@@ -416,6 +418,18 @@ pub trait StoreTx {
     fn insert_upload(&mut self, upload: &PendingUpload) -> StoreResult<()>;
     /// Removes and returns an announced upload.
     fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>>;
+    /// Stores a download to retry, replacing the call's pending one if any.
+    fn insert_record_download(&mut self, download: &RecordDownload) -> StoreResult<()>;
+    /// Up to `limit` pending downloads due at `now` or before: the earliest due first, then by
+    /// `CALL_ID`. (The queue holds only the downloads of the last minute's finishes and their
+    /// failed first attempts; an adapter may scan it.)
+    fn due_record_downloads(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordDownload>>;
+    /// Removes and returns a call's pending download.
+    fn take_record_download(&mut self, call_id: &CallId) -> StoreResult<Option<RecordDownload>>;
     /// Stores a transcript.
     fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64>;
     /// The transcript with this id.

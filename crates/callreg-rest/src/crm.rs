@@ -554,15 +554,16 @@ pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> L
             })?),
             None => None,
         };
+    let owner_id = filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten();
+    let origin_id = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
     // A negative id is no record's: it matches no activity.
-    let owner_id = match filter.map(|f| f.opt_int("OWNER_ID")).transpose()?.flatten() {
+    let owner_id = match owner_id {
         None => None,
         Some(id) => match u64::try_from(id) {
             Ok(id) => Some(id),
             Err(_) => return Ok(Reply::Page { items: Vec::new(), next: None, total: 0 }),
         },
     };
-    let origin_id = filter.map(|f| f.string("ORIGIN_ID")).transpose()?.flatten();
     let filter = ActivityFilter { owner_type, owner_id, origin_id };
     let zone = engine.config().time_zone;
     let activities = engine.activities_page(&filter, start, PAGE_SIZE)?;

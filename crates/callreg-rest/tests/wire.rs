@@ -865,71 +865,100 @@ fn lists_are_paged_by_fifty() {
 
 #[test]
 fn finished_calls_activities_and_filtered_lists_are_paged_by_fifty() {
-    let e = engine();
-    let admin2 = ok(&e, "user.add", json!({"NAME": "Second", "ADMIN": "Y"})).as_u64().unwrap();
-    let contact = ok(
-        &e,
-        "crm.contact.add",
-        json!({"fields": {"NAME": "Owner", "PHONE": [{"VALUE": "+7 495 123-45-67"}]}}),
-    );
+    paged_listings(&engine());
+    let sqlite = callreg_store_sqlite::SqliteStore::open_temporary().unwrap();
+    paged_listings(&Engine::new(sqlite, EngineConfig::default()).unwrap());
+}
+
+/// The paged listings of one engine: statistics, activities and CRM lists, filtered and cut.
+fn paged_listings<S: callreg_core::CrmStore>(e: &Engine<S>) {
+    let page = |method: &str, params: Value| {
+        let reply = dispatch(e, &Auth::webhook(1), method, &params);
+        assert_eq!(reply.status, 200, "{method}: {}", reply.body);
+        reply.body
+    };
+    let result = |method: &str, params: Value| page(method, params)["result"].clone();
+    let count = |body: &Value| body["result"].as_array().unwrap().len();
+    let admin2 = result("user.add", json!({"NAME": "Second", "ADMIN": "Y"})).as_u64().unwrap();
+    let phone = json!([{"VALUE": "+7 495 123-45-67"}]);
+    let contact = result("crm.contact.add", json!({"fields": {"NAME": "Owner", "PHONE": phone}}));
+    let mut call_ids = Vec::new();
     for i in 0..70 {
         // Calls 0..60 from the contact's number, the others from new numbers (a lead each).
         let number =
             if i < 60 { "+7 495 123-45-67".to_string() } else { format!("+7 916 000 00 {i:02}") };
-        let registered = ok(
-            &e,
+        let registered = result(
             "telephony.externalcall.register",
             json!({"USER_ID": 1, "PHONE_NUMBER": number, "TYPE": 2, "CRM_CREATE": 1}),
         );
         let user = if i % 2 == 0 { 1 } else { admin2 };
-        ok(
-            &e,
+        result(
             "telephony.externalcall.finish",
             json!({"CALL_ID": registered["CALL_ID"], "USER_ID": user, "DURATION": i + 1}),
         );
+        call_ids.push(registered["CALL_ID"].clone());
     }
-    let page = |method: &str, params: Value| {
-        let reply = call(&e, method, params);
-        assert_eq!(reply.status, 200, "{method}: {}", reply.body);
-        reply.body
-    };
     let first = page("voximplant.statistic.get", json!({}));
-    assert_eq!(first["result"].as_array().unwrap().len(), 50);
+    assert_eq!(count(&first), 50);
     assert_eq!(first["next"], json!(50));
     assert_eq!(first["total"], json!(70));
     assert_eq!(first["result"][0]["CALL_DURATION"], "1");
     let second = page("voximplant.statistic.get", json!({"start": 50}));
-    assert_eq!(second["result"].as_array().unwrap().len(), 20);
+    assert_eq!(count(&second), 20);
     assert!(second.get("next").is_none());
     assert_eq!(second["result"][0]["CALL_DURATION"], "51");
     // Filtered, then paged: the second user finished the odd calls.
     let by_user = json!({"FILTER": {"PORTAL_USER_ID": admin2}, "start": 30});
     let second_user = page("voximplant.statistic.get", by_user);
     assert_eq!(second_user["total"], json!(35));
-    assert_eq!(second_user["result"].as_array().unwrap().len(), 5);
+    assert_eq!(count(&second_user), 5);
     assert_eq!(second_user["result"][0]["CALL_DURATION"], "62");
     let by_phone = json!({"FILTER": {"PHONE_NUMBER": "8 (495) 123-45-67"}, "start": 50});
     let from_contact = page("voximplant.statistic.get", by_phone);
     assert_eq!(from_contact["total"], json!(60));
-    assert_eq!(from_contact["result"].as_array().unwrap().len(), 10);
+    assert_eq!(count(&from_contact), 10);
+    // The number as stored, without the key: the calls of that exact text.
+    let as_sent = json!({"FILTER": {"PHONE_NUMBER": "+79160000065"}});
+    assert_eq!(page("voximplant.statistic.get", as_sent)["total"], json!(1));
+    // CALL_ID with another filter: both must hold.
+    let odd = &call_ids[3];
+    let both = json!({"FILTER": {"CALL_ID": odd, "PORTAL_USER_ID": admin2}});
+    assert_eq!(page("voximplant.statistic.get", both)["result"][0]["CALL_ID"], *odd);
+    let neither = json!({"FILTER": {"CALL_ID": odd, "PORTAL_USER_ID": 1}});
+    assert_eq!(page("voximplant.statistic.get", neither)["total"], json!(0));
     let nobody = page("voximplant.statistic.get", json!({"FILTER": {"PORTAL_USER_ID": -1}}));
     assert_eq!((nobody["result"].clone(), nobody["total"].clone()), (json!([]), json!(0)));
 
     let activities = page("crm.activity.list", json!({"start": 50}));
     assert_eq!(activities["total"], json!(70));
-    assert_eq!(activities["result"].as_array().unwrap().len(), 20);
+    assert_eq!(count(&activities), 20);
     let owner = json!({"filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": contact}, "start": 50});
     let of_contact = page("crm.activity.list", owner);
     assert_eq!(of_contact["total"], json!(60));
-    assert_eq!(of_contact["result"].as_array().unwrap().len(), 10);
+    assert_eq!(count(&of_contact), 10);
     assert_eq!(of_contact["result"][0]["OWNER_ID"], contact.to_string());
+    // A type and an id are one binding's: lead 5 has an activity, no contact 5 has one.
+    let lead_5 = json!({"filter": {"OWNER_TYPE_ID": 1, "OWNER_ID": 5}});
+    assert_eq!(page("crm.activity.list", lead_5)["total"], json!(1));
+    let contact_5 = json!({"filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": 5}});
+    assert_eq!(page("crm.activity.list", contact_5)["total"], json!(0));
+    assert_eq!(page("crm.activity.list", json!({"filter": {"OWNER_ID": 5}}))["total"], json!(1));
+    let leads = page("crm.activity.list", json!({"filter": {"OWNER_TYPE_ID": 1}}));
+    assert_eq!(leads["total"], json!(10));
+    let origin = format!("VI_{}", call_ids[65].as_str().unwrap());
+    let by_origin = page("crm.activity.list", json!({"filter": {"ORIGIN_ID": origin}}));
+    assert_eq!(
+        (by_origin["total"].clone(), by_origin["result"][0]["ORIGIN_ID"].clone()),
+        (json!(1), json!(origin))
+    );
     let nobody = page("crm.activity.list", json!({"filter": {"OWNER_ID": -3}}));
     assert_eq!((nobody["result"].clone(), nobody["total"].clone()), (json!([]), json!(0)));
+    let malformed = json!({"filter": {"OWNER_ID": -3, "ORIGIN_ID": {"x": 1}}});
+    assert_eq!(dispatch(e, &Auth::webhook(1), "crm.activity.list", &malformed).status, 400);
 
-    // A list whose filter reads the records' fields pages what passes it.
+    // Lists whose filter reads the records' fields page what passes it.
     for i in 0..55 {
-        ok(
-            &e,
+        result(
             "crm.lead.add",
             json!({"fields": {"TITLE": format!("junk {i}"), "STATUS_ID": "JUNK"}}),
         );
@@ -939,7 +968,18 @@ fn finished_calls_activities_and_filtered_lists_are_paged_by_fifty() {
     assert_eq!(junk["result"][0]["TITLE"], "junk 50");
     let all_leads = page("crm.lead.list", json!({"start": 60}));
     assert_eq!(all_leads["total"], json!(65));
-    assert_eq!(all_leads["result"].as_array().unwrap().len(), 5);
+    assert_eq!(count(&all_leads), 5);
+    for i in 0..60 {
+        let owner = if i % 3 == 0 { json!(contact) } else { json!(null) };
+        result(
+            "crm.deal.add",
+            json!({"fields": {"TITLE": format!("deal {i}"), "CONTACT_ID": owner}}),
+        );
+    }
+    let of_contact = page("crm.deal.list", json!({"filter": {"CONTACT_ID": contact}, "start": 10}));
+    assert_eq!(of_contact["total"], json!(20));
+    assert_eq!(of_contact["result"][0]["TITLE"], "deal 30");
+    assert_eq!(page("crm.deal.list", json!({"start": 50}))["total"], json!(60));
 }
 
 #[test]

@@ -39,7 +39,8 @@ use callreg_core::auth::AppId;
 use callreg_core::matching::{bitrix_code_e164, national_suffix_index_key, telephony_code};
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
-    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, Transcript, User,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, RecordDownload, Source, Transcript,
+    User,
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{
@@ -129,6 +130,8 @@ struct State {
     audio: BTreeMap<u64, CallAudio>,
     last_audio: u64,
     uploads: HashMap<String, PendingUpload>,
+    /// Pending record downloads by call (a small queue: scanned for the due ones).
+    record_downloads: HashMap<CallId, RecordDownload>,
     transcripts: BTreeMap<u64, Transcript>,
     last_transcript: u64,
 }
@@ -919,6 +922,42 @@ impl StoreTx for MemoryTx<'_> {
         let copy = upload.clone();
         self.on_rollback(move |s| {
             s.uploads.insert(upload.token.clone(), upload);
+        });
+        Ok(Some(copy))
+    }
+
+    fn insert_record_download(&mut self, download: &RecordDownload) -> StoreResult<()> {
+        let call_id = download.call_id.clone();
+        let previous = self.state.record_downloads.insert(call_id.clone(), download.clone());
+        self.on_rollback(move |s| match previous {
+            Some(previous) => {
+                s.record_downloads.insert(call_id, previous);
+            }
+            None => {
+                s.record_downloads.remove(&call_id);
+            }
+        });
+        Ok(())
+    }
+
+    fn due_record_downloads(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordDownload>> {
+        let mut due: Vec<&RecordDownload> =
+            self.state.record_downloads.values().filter(|d| d.due <= now).collect();
+        due.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.call_id.cmp(&b.call_id)));
+        Ok(due.into_iter().take(limit).cloned().collect())
+    }
+
+    fn take_record_download(&mut self, call_id: &CallId) -> StoreResult<Option<RecordDownload>> {
+        let Some(download) = self.state.record_downloads.remove(call_id) else {
+            return Ok(None);
+        };
+        let copy = download.clone();
+        self.on_rollback(move |s| {
+            s.record_downloads.insert(download.call_id.clone(), download);
         });
         Ok(Some(copy))
     }

@@ -9,7 +9,8 @@ use crate::codec::{
 use crate::error::{Result, SqliteError};
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, Lead, Line,
-    MissedCall, OutboxEvent, PendingUpload, Phone, Transcript, TranscriptMessage, User,
+    MissedCall, OutboxEvent, PendingUpload, Phone, RecordDownload, Transcript, TranscriptMessage,
+    User,
 };
 use callreg_core::types::{CallId, EntityRef, UserId};
 use chrono::{DateTime, Utc};
@@ -247,6 +248,15 @@ pub(crate) fn upload(row: &Row<'_>) -> rusqlite::Result<PendingUpload> {
         call_id: CallId::new(row.get::<_, String>(1)?),
         file_name: row.get(2)?,
         created_at: timestamp(row, 3)?,
+    })
+}
+
+/// `DUE_RECORD_DOWNLOADS`, `TAKE_RECORD_DOWNLOAD`.
+pub(crate) fn record_download(row: &Row<'_>) -> rusqlite::Result<RecordDownload> {
+    Ok(RecordDownload {
+        call_id: CallId::new(row.get::<_, String>(0)?),
+        url: row.get(1)?,
+        due: timestamp(row, 2)?,
     })
 }
 

@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0006_appended_live_calls_and_telephony_codes.sql"),
         backfill: Some(fill_telephony_code),
     },
+    Migration { sql: include_str!("../migrations/0007_record_downloads.sql"), backfill: None },
 ];
 
 /// The newest schema version this build knows.

@@ -295,6 +295,12 @@ pub(crate) const INSERT_UPLOAD: &str = "INSERT INTO upload (token, call_id, file
      created_at) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const TAKE_UPLOAD: &str =
     "DELETE FROM upload WHERE token = ?1 RETURNING token, call_id, file_name, created_at";
+pub(crate) const INSERT_RECORD_DOWNLOAD: &str =
+    "INSERT OR REPLACE INTO record_download (call_id, url, due) VALUES (?1, ?2, ?3)";
+pub(crate) const DUE_RECORD_DOWNLOADS: &str = "SELECT call_id, url, due FROM record_download \
+     WHERE due <= ?1 ORDER BY due, call_id LIMIT ?2";
+pub(crate) const TAKE_RECORD_DOWNLOAD: &str =
+    "DELETE FROM record_download WHERE call_id = ?1 RETURNING call_id, url, due";
 pub(crate) const INSERT_TRANSCRIPT: &str = "INSERT INTO transcript (call_id, cost, \
      cost_currency, created_at) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const SELECT_TRANSCRIPT: &str =
@@ -449,6 +455,9 @@ pub(crate) const ALL: &[&str] = &[
     DELETE_AUDIO,
     INSERT_UPLOAD,
     TAKE_UPLOAD,
+    INSERT_RECORD_DOWNLOAD,
+    DUE_RECORD_DOWNLOADS,
+    TAKE_RECORD_DOWNLOAD,
     INSERT_TRANSCRIPT,
     SELECT_TRANSCRIPT,
     INSERT_TRANSCRIPT_MESSAGE,

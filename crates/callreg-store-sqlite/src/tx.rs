@@ -17,8 +17,8 @@ use callreg_core::matching::{
 };
 use callreg_core::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
-    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, Source, TelephonyPermission,
-    Transcript, User,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Phone, RecordDownload, Source,
+    TelephonyPermission, Transcript, User,
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{ActivityFilter, CallRecordFilter, Page, StoreResult, StoreTx};
@@ -1351,6 +1351,32 @@ impl StoreTx for SqliteTx<'_> {
 
     fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>> {
         Ok(self.one(sql::TAKE_UPLOAD, [token], rows::upload)?)
+    }
+
+    fn insert_record_download(&mut self, download: &RecordDownload) -> StoreResult<()> {
+        let due = timestamp_to_sql(&download.due);
+        self.execute(
+            sql::INSERT_RECORD_DOWNLOAD,
+            params![download.call_id.as_str(), download.url, due],
+        )?;
+        Ok(())
+    }
+
+    fn due_record_downloads(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordDownload>> {
+        let now = timestamp_to_sql(&now);
+        Ok(self.all(
+            sql::DUE_RECORD_DOWNLOADS,
+            params![now, count_to_sql(limit)],
+            rows::record_download,
+        )?)
+    }
+
+    fn take_record_download(&mut self, call_id: &CallId) -> StoreResult<Option<RecordDownload>> {
+        Ok(self.one(sql::TAKE_RECORD_DOWNLOAD, [call_id.as_str()], rows::record_download)?)
     }
 
     fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {

@@ -189,16 +189,17 @@ fn a_store_in_memory_works_like_a_file() {
     assert_eq!(store.begin().unwrap().meta("k").unwrap().as_deref(), Some("v"));
 }
 
-/// The SQL of migrations 1 to 5, in order.
-const OLD_MIGRATIONS: [&str; 5] = [
+/// The SQL of migrations 1 to 6, in order.
+const OLD_MIGRATIONS: [&str; 6] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_national_suffix.sql"),
     include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
     include_str!("../migrations/0004_bitrix_code.sql"),
     include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
+    include_str!("../migrations/0006_appended_live_calls_and_telephony_codes.sql"),
 ];
 
-/// A new database at `path` as an older build left it: the schema of `version` (1 to 5) and
+/// A new database at `path` as an older build left it: the schema of `version` (1 to 6) and
 /// `rows`, inserted by SQL, with no backfill of what later versions compute.
 fn old_database(path: &Path, version: usize, rows: &str) {
     let conn = Connection::open(path).unwrap();
@@ -248,7 +249,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")
@@ -566,4 +567,37 @@ fn version_five_databases_get_their_employees_telephony_forms() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(forms, [Some("16502530000".to_string()), None]);
+}
+
+/// A version-6 file gets the queue of record downloads, and its data stays as it was.
+#[test]
+fn version_six_databases_get_the_record_download_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.db");
+    old_database(
+        &path,
+        6,
+        "INSERT INTO contact (id, name, last_name, company_id, assigned_by, created, modified) \
+             VALUES (1, 'Old', '', NULL, 1, '2026-03-10T08:00:00.000000000Z', \
+             '2026-03-10T08:00:00.000000000Z');",
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-03-10T08:01:00Z").unwrap().to_utc();
+    let download = callreg_core::model::RecordDownload {
+        call_id: callreg_core::CallId::new("externalCall.1"),
+        url: "https://pbx.example.com/rec/1.mp3".into(),
+        due: at,
+    };
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.contact(1).unwrap().map(|c| c.name), Some("Old".to_string()));
+    tx.insert_record_download(&download).unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    let early = at - chrono::Duration::seconds(1);
+    assert!(tx.due_record_downloads(early, 10).unwrap().is_empty());
+    assert_eq!(tx.due_record_downloads(at, 10).unwrap(), vec![download.clone()]);
+    assert_eq!(tx.take_record_download(&download.call_id).unwrap(), Some(download));
+    drop(tx);
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
 }

@@ -5,7 +5,7 @@
 use crate::auth::AppId;
 use crate::model::{
     ActiveCall, Activity, CallAudio, CallRecord, Company, Contact, Deal, EventData, EventJson,
-    Lead, Line, MissedCall, OutboxEvent, PendingUpload, Source, Transcript, User,
+    Lead, Line, MissedCall, OutboxEvent, PendingUpload, RecordDownload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
 use crate::store::{
@@ -385,6 +385,24 @@ impl StoreTx for FailingTx<'_> {
     fn take_upload(&mut self, token: &str) -> StoreResult<Option<PendingUpload>> {
         self.count_write("take_upload")?;
         self.inner.take_upload(token)
+    }
+
+    fn insert_record_download(&mut self, download: &RecordDownload) -> StoreResult<()> {
+        self.count_write("insert_record_download")?;
+        self.inner.insert_record_download(download)
+    }
+
+    fn due_record_downloads(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<RecordDownload>> {
+        self.inner.due_record_downloads(now, limit)
+    }
+
+    fn take_record_download(&mut self, call_id: &CallId) -> StoreResult<Option<RecordDownload>> {
+        self.count_write("take_record_download")?;
+        self.inner.take_record_download(call_id)
     }
 
     fn insert_transcript(&mut self, transcript: &Transcript) -> StoreResult<u64> {

@@ -36,6 +36,8 @@ macro_rules! __conformance_records_cases {
             url_without_fetcher_records_the_url,
             url_with_fetcher_stores_the_download,
             finish_downloads_its_record_url,
+            failed_record_downloads_are_retried_once_a_minute_later,
+            record_downloads_are_remembered_only_with_a_fetcher,
             refused_attach_changes_nothing,
             transcription_checks_in_bitrix_order,
             transcription_needs_a_finished_call,
@@ -99,17 +101,24 @@ fn portal_with_fetcher<S: CrmStore>(
     Portal { engine: Arc::new(engine), clock }
 }
 
-/// Serves fixed answers by URL; any other URL is a 404. Counts its downloads.
+/// Serves fixed answers by URL; any other URL is a 404. Counts its downloads. During an
+/// outage, the next downloads fail whatever the URL.
 #[derive(Debug, Default)]
 struct TestFetcher {
     answers: Vec<(String, Result<Vec<u8>, String>)>,
     downloads: AtomicUsize,
+    outage: AtomicUsize,
 }
 
 impl TestFetcher {
     fn serving(answers: Vec<(&str, Result<Vec<u8>, String>)>) -> Arc<Self> {
         let answers = answers.into_iter().map(|(url, answer)| (url.to_string(), answer)).collect();
-        Arc::new(TestFetcher { answers, downloads: AtomicUsize::new(0) })
+        Arc::new(TestFetcher { answers, ..TestFetcher::default() })
+    }
+
+    /// The next `downloads` downloads fail.
+    fn fail_next(&self, downloads: usize) {
+        self.outage.store(downloads, Ordering::SeqCst);
     }
 
     fn downloads(&self) -> usize {
@@ -120,6 +129,11 @@ impl TestFetcher {
 impl RecordFetcher for TestFetcher {
     fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
         self.downloads.fetch_add(1, Ordering::SeqCst);
+        let in_outage =
+            self.outage.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if in_outage.is_ok() {
+            return Err("Server returns HTTP error code 503".into());
+        }
         self.answers
             .iter()
             .find(|(known, _)| known == url)
@@ -610,6 +624,95 @@ pub fn finish_downloads_its_record_url<S: CrmStore>(store: S) {
     assert_eq!(finish(&junk, Some(not_audio)).record.record_id, None);
     assert_eq!(statistics(&portal, &junk).record_id, None);
     assert_eq!(fetcher.downloads(), 4);
+}
+
+/// The pending record downloads, whenever due.
+fn pending_downloads<S: CrmStore>(portal: &Portal<S>) -> Vec<crate::model::RecordDownload> {
+    let whenever = start_time() + chrono::Duration::days(3650);
+    portal.engine.read(|tx| tx.due_record_downloads(whenever, 1000)).expect("readable")
+}
+
+/// A download that failed at the finish is retried once, a minute later, and then forgotten,
+/// attached or not; one whose call got a record meanwhile is forgotten without a download.
+pub fn failed_record_downloads_are_retried_once_a_minute_later<S: CrmStore>(store: S) {
+    let good = "https://pbx.example.com/rec/call.mp3";
+    let missing = "https://pbx.example.com/rec/missing.mp3";
+    let fetcher = TestFetcher::serving(vec![(good, Ok(mp3()))]);
+    let portal = portal_with_fetcher(store, config(), fetcher.clone());
+    let finish = |call_id: &CallId, url: &str| {
+        let mut request = FinishRequest::new(call_id.as_str(), 1, 30);
+        request.record_url = Some(url.to_string());
+        portal.engine.finish(&Auth::webhook(1), &request).expect("finished")
+    };
+    let retry = || portal.engine.retry_record_downloads().expect("retried");
+
+    // The PBX's record server is down when the call is finished.
+    fetcher.fail_next(1);
+    let call_id = active_call(&portal, "+7 495 100-00-31");
+    assert_eq!(finish(&call_id, good).record.record_id, None);
+    assert_eq!(fetcher.downloads(), 1);
+    let pending = pending_downloads(&portal);
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].call_id.clone(), pending[0].url.as_str()), (call_id.clone(), good));
+    assert_eq!(pending[0].due, portal.engine.now() + crate::records::RECORD_RETRY_DELAY);
+    // Not due before the minute is over.
+    assert_eq!(retry(), 0);
+    portal.clock.advance(chrono::Duration::seconds(59));
+    assert_eq!(retry(), 0);
+    assert_eq!(fetcher.downloads(), 1);
+    portal.clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(retry(), 1);
+    assert_eq!(fetcher.downloads(), 2);
+    let file_id = statistics(&portal, &call_id).record_id.expect("attached by the retry");
+    assert_eq!(activity_of(&portal, &call_id).record_id, Some(file_id));
+    assert_eq!(audio(&portal, file_id).expect("stored").content, Some(mp3()));
+    assert!(pending_downloads(&portal).is_empty());
+    assert_eq!(retry(), 0);
+    assert_eq!(fetcher.downloads(), 2);
+
+    // A download that fails again is forgotten: one retry, as Bitrix's agent.
+    let lost = active_call(&portal, "+7 495 100-00-32");
+    finish(&lost, missing);
+    portal.clock.advance(chrono::Duration::seconds(60));
+    assert_eq!(retry(), 0);
+    assert_eq!(fetcher.downloads(), 4);
+    assert!(pending_downloads(&portal).is_empty());
+    portal.clock.advance(chrono::Duration::minutes(10));
+    assert_eq!(retry(), 0);
+    assert_eq!(fetcher.downloads(), 4);
+    let row = statistics(&portal, &lost);
+    assert_eq!((row.record_id, row.record_url.as_deref()), (None, Some(missing)));
+
+    // A record attached before the retry is the call's: the retry downloads nothing.
+    fetcher.fail_next(1);
+    let attached_meanwhile = active_call(&portal, "+7 495 100-00-33");
+    finish(&attached_meanwhile, good);
+    let request = AttachRecordRequest::file(attached_meanwhile.as_str(), "own.wav", b64(&wav(64)));
+    let own = attached(&portal, &request);
+    assert!(pending_downloads(&portal).is_empty());
+    portal.clock.advance(chrono::Duration::seconds(60));
+    assert_eq!(retry(), 0);
+    assert_eq!(fetcher.downloads(), 5);
+    assert_eq!(statistics(&portal, &attached_meanwhile).record_id, Some(own));
+
+    // A first attempt that attaches the record leaves nothing to retry.
+    let at_once = active_call(&portal, "+7 495 100-00-34");
+    assert!(finish(&at_once, good).record.record_id.is_some());
+    assert!(pending_downloads(&portal).is_empty());
+}
+
+/// Without a fetcher nothing is downloaded, and so nothing is remembered to retry.
+pub fn record_downloads_are_remembered_only_with_a_fetcher<S: CrmStore>(store: S) {
+    let portal = portal(store);
+    let call_id = active_call(&portal, "+7 495 100-00-35");
+    let mut request = FinishRequest::new(call_id.as_str(), 1, 30);
+    request.record_url = Some("https://pbx.example.com/rec/call.mp3".into());
+    portal.engine.finish(&Auth::webhook(1), &request).expect("finished");
+    assert!(pending_downloads(&portal).is_empty());
+    portal.clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(portal.engine.retry_record_downloads().expect("nothing to retry"), 0);
+    let row = statistics(&portal, &call_id);
+    assert_eq!(row.record_url.as_deref(), Some("https://pbx.example.com/rec/call.mp3"));
 }
 
 /// A refused attach leaves the current record, the statistics row and the activity as they were.
