@@ -131,7 +131,7 @@ impl<S: CrmStore> Engine<S> {
                 tx.insert_record_download(&RecordDownload {
                     call_id: outcome.record.call_id.clone(),
                     url: url.clone(),
-                    due: now + RECORD_RETRY_DELAY,
+                    due: now.checked_add_signed(RECORD_RETRY_DELAY).unwrap_or(now),
                 })?;
             }
             Ok(outcome)

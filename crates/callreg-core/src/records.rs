@@ -342,7 +342,32 @@ impl<S: CrmStore> Engine<S> {
         url: &str,
     ) -> Option<u64> {
         let record = self.fetch_record(url)?;
-        self.attach_to_finished_call(call_id, record).ok()
+        self.attach_download(call_id, record).ok().flatten()
+    }
+
+    /// Attaches a downloaded record when the call's download is still pending, and forgets
+    /// the download, in one transaction; `None` when it was not pending (attached already by
+    /// `attachRecord`, or by another process's retry): the record then stays as it is.
+    fn attach_download(
+        &self,
+        call_id: &CallId,
+        record: NewRecord,
+    ) -> Result<Option<u64>, CallregError> {
+        self.in_transaction(|tx| {
+            if tx.take_record_download(call_id)?.is_none() {
+                return Ok(None);
+            }
+            let call = finished_call_in(tx, call_id)?;
+            self.store_record(tx, call, record).map(Some)
+        })
+    }
+
+    /// Forgets a call's pending download.
+    fn forget_download(&self, call_id: &CallId) -> Result<(), CallregError> {
+        self.in_transaction(|tx| {
+            tx.take_record_download(call_id)?;
+            Ok(())
+        })
     }
 
     /// The record at `url`, fetched with the host's fetcher and checked: named by the URL's
@@ -364,15 +389,16 @@ impl<S: CrmStore> Engine<S> {
     /// Retries the record downloads that are due: those of finishes whose first attempt did
     /// not attach the record, a minute ([`RECORD_RETRY_DELAY`]) after the finish, as Bitrix's
     /// retry agent does. Each is tried once more and then forgotten, attached or not (a
-    /// failure stays silent, the call finished with its URL); one whose call got a record
-    /// meanwhile (`attachRecord`) is forgotten without a download. Returns how many records
-    /// it attached; at most 100 downloads a run, the earliest due first.
+    /// failed download stays silent, the call finished with its URL); one whose call got a
+    /// record meanwhile (`attachRecord`, an upload) keeps that record. Returns how many
+    /// records it attached; at most 100 downloads a run, the earliest due first.
     ///
-    /// The engine has no timer of its own: a host with a
-    /// [`RecordFetcher`] calls this now and then (every few seconds, or
-    /// a minute after each finish with a `RECORD_URL`). Without a fetcher there is nothing to
-    /// retry. Several processes may call it on one store: each download is attached by one of
-    /// them.
+    /// The engine has no timer of its own: a host with a [`RecordFetcher`] calls this now
+    /// and then (every few seconds, or a minute after each finish with a `RECORD_URL`).
+    /// Without a fetcher there is nothing to download, and the queue is left as it is.
+    /// Several processes may call it on one store: each may download a due record, and one
+    /// of them attaches it. A store failure ends the run with the error; the download it
+    /// was attaching stays queued for the next run.
     pub fn retry_record_downloads(&self) -> Result<usize, CallregError> {
         if self.record_fetcher().is_none() {
             return Ok(0);
@@ -381,25 +407,16 @@ impl<S: CrmStore> Engine<S> {
         let mut attached = 0;
         for download in due {
             // Fetched outside any transaction: a download takes as long as the network does.
-            let record = self.fetch_record(&download.url);
-            let stored = self.in_transaction(|tx| {
-                // Another process took it, or a record was attached meanwhile.
-                if tx.take_record_download(&download.call_id)?.is_none() {
-                    return Ok(false);
-                }
-                let Some(record) = record else { return Ok(false) };
-                let call = finished_call_in(tx, &download.call_id)?;
-                self.store_record(tx, call, record)?;
-                Ok(true)
-            });
-            match stored {
-                Ok(true) => attached += 1,
-                Ok(false) => {}
-                // The record could not be attached (the statistics row is gone): the download
-                // is forgotten all the same.
-                Err(_) => {
-                    self.in_transaction(|tx| Ok(tx.take_record_download(&download.call_id)?))?;
-                }
+            let Some(record) = self.fetch_record(&download.url) else {
+                self.forget_download(&download.call_id)?;
+                continue;
+            };
+            match self.attach_download(&download.call_id, record) {
+                Ok(Some(_)) => attached += 1,
+                Ok(None) => {}
+                // No statistics row to attach to: nothing a later run could do either.
+                Err(CallregError::CallNotFinished) => self.forget_download(&download.call_id)?,
+                Err(e) => return Err(e),
             }
         }
         Ok(attached)
@@ -433,6 +450,8 @@ impl<S: CrmStore> Engine<S> {
             let upload = tx.take_upload(token)?.ok_or(CallregError::UploadNotFound)?;
             check_record_file(&upload.file_name, content, limit)?;
             let call = finished_call_in(tx, &upload.call_id)?;
+            // The record uploaded is the call's: a pending download must not replace it.
+            tx.take_record_download(&upload.call_id)?;
             let record = NewRecord {
                 file_name: upload.file_name,
                 content: Some(content.to_vec()),

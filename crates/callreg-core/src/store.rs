@@ -421,8 +421,8 @@ pub trait StoreTx {
     /// Stores a download to retry, replacing the call's pending one if any.
     fn insert_record_download(&mut self, download: &RecordDownload) -> StoreResult<()>;
     /// Up to `limit` pending downloads due at `now` or before: the earliest due first, then by
-    /// `CALL_ID`. (The queue holds only the downloads of the last minute's finishes and their
-    /// failed first attempts; an adapter may scan it.)
+    /// `CALL_ID`. (While the host runs the retries, the queue holds only the downloads of the
+    /// last minute's finishes and of failed first attempts; an adapter may scan it.)
     fn due_record_downloads(
         &mut self,
         now: DateTime<Utc>,

@@ -23,7 +23,7 @@ use callreg_core::model::{
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{ActivityFilter, CallRecordFilter, Page, StoreResult, StoreTx};
 use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use std::sync::MutexGuard;
 
@@ -1367,7 +1367,12 @@ impl StoreTx for SqliteTx<'_> {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<RecordDownload>> {
-        let now = timestamp_to_sql(&now);
+        // Stored times sort as text for years 0000–9999 (all a call's can be): a later `now`
+        // is after every one of them.
+        let now = match now.year() {
+            ..=9999 => timestamp_to_sql(&now),
+            _ => "9999-12-31T23:59:59.999999999Z".to_string(),
+        };
         Ok(self.all(
             sql::DUE_RECORD_DOWNLOADS,
             params![now, count_to_sql(limit)],

@@ -16,6 +16,7 @@ macro_rules! __conformance_atomicity_cases {
         $crate::__conformance_module!(constructor atomicity, $make_store, [
             register_failing_at_any_write_changes_nothing,
             finish_failing_at_any_write_changes_nothing,
+            record_download_retry_failing_at_any_write_keeps_the_download,
         ]);
     };
 }
@@ -82,4 +83,57 @@ pub fn finish_failing_at_any_write_changes_nothing<S: CrmStore>(make: &dyn Fn() 
     assert_eq!(portal.engine.call_records().expect("readable").len(), 1);
     assert_eq!(portal.engine.missed_calls().expect("readable").len(), 1);
     assert_eq!(portal.lead(call.created_lead.expect("lead")).assigned_by, operator);
+}
+
+/// A record server that is down until told otherwise, then serves an MP3 at every URL.
+#[derive(Debug, Default)]
+struct RecordServer {
+    up: std::sync::atomic::AtomicBool,
+}
+
+impl crate::records::RecordFetcher for RecordServer {
+    fn fetch(&self, _url: &str) -> Result<Vec<u8>, String> {
+        if !self.up.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("Server returns HTTP error code 503".into());
+        }
+        let mut mp3 = vec![0xFF, 0xFB, 0x90, 0x64];
+        mp3.resize(64, 0x55);
+        Ok(mp3)
+    }
+}
+
+/// A finish with a `RECORD_URL` (which also queues its download) failing at each write stores
+/// nothing; its download failing, the retry a minute later failing at each write keeps the
+/// download queued, and attaches the record once it succeeds.
+pub fn record_download_retry_failing_at_any_write_keeps_the_download<S: CrmStore>(
+    make: &dyn Fn() -> S,
+) {
+    let server = std::sync::Arc::new(RecordServer::default());
+    let clock = std::sync::Arc::new(crate::clock::ManualClock::new(super::kit::start_time()));
+    let engine = crate::engine::Engine::with_clock(
+        FailingStore::new(make()),
+        crate::config::EngineConfig::default(),
+        clock.clone(),
+    )
+    .expect("a new portal starts")
+    .with_record_fetcher(server.clone());
+    let portal = Portal { engine: std::sync::Arc::new(engine), clock };
+    let call =
+        portal.registered(&RegisterRequest::incoming(1, "+7 495 123-45-67").crm_create(true));
+    let mut request = FinishRequest::new(call.call_id.as_str(), 1, 30);
+    request.record_url = Some("https://pbx.example.com/rec/call.mp3".into());
+    let faults = fail_every_write(&portal, || portal.engine.finish(&Auth::webhook(1), &request));
+    assert!(faults >= 5, "only {faults} writes were exercised");
+    let queued = |portal: &Portal<FailingStore<S>>| {
+        let whenever = super::kit::start_time() + chrono::Duration::days(36_500);
+        portal.engine.read(|tx| tx.due_record_downloads(whenever, 10)).expect("readable").len()
+    };
+    assert_eq!(queued(&portal), 1, "the finish queued its download");
+    server.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    portal.advance_minutes(1);
+    let faults = fail_every_write(&portal, || portal.engine.retry_record_downloads());
+    assert!(faults >= 3, "only {faults} writes were exercised");
+    assert_eq!(queued(&portal), 0);
+    let record = portal.engine.call_record(&call.call_id).expect("readable").expect("finished");
+    assert!(record.record_id.is_some(), "the retry attached the record");
 }

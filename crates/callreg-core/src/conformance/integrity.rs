@@ -101,6 +101,8 @@ pub fn snapshot(tx: &mut dyn StoreTx) -> StoreResult<String> {
     out.push_str(&format!("{:?}\n", tx.list_missed_calls()?));
     out.push_str(&format!("{:?}\n", tx.pending_events(usize::MAX)?));
     out.push_str(&format!("{:?}\n", tx.list_lines(None)?));
+    let whenever = super::kit::start_time() + chrono::Duration::days(36_500);
+    out.push_str(&format!("{:?}\n", tx.due_record_downloads(whenever, usize::MAX)?));
     out.push_str(&format!("{:?}\n", tx.list_lines(Some(&AppId::new("pbx")))?));
     out.push_str(&format!("{:?}\n", tx.list_sources()?));
     Ok(out)
