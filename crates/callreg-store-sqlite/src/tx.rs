@@ -115,6 +115,15 @@ fn count_to_sql(count: usize) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
 }
 
+/// An optional id to filter on, as SQL takes it (NULL: no filter); `None` when SQLite's
+/// integers cannot hold the id, which then matches no row.
+fn id_filter_to_sql(id: Option<u64>) -> Option<Option<i64>> {
+    match id {
+        None => Some(None),
+        Some(id) => i64::try_from(id).ok().map(Some),
+    }
+}
+
 /// A `count(*)`.
 fn count_from_sql(count: i64) -> usize {
     usize::try_from(count).unwrap_or(0)
@@ -773,13 +782,8 @@ impl<'a> SqliteTx<'a> {
             let rows = row.filter(|record| filter.matches(record)).into_iter().collect();
             return Ok(Page::of(rows, start, limit));
         }
-        // A filter on a user id that SQLite's integers cannot hold matches no row.
-        let user = match filter.portal_user_id {
-            None => None,
-            Some(user) => match i64::try_from(user.0) {
-                Ok(user) => Some(user),
-                Err(_) => return Ok(Page { items: Vec::new(), total: 0 }),
-            },
+        let Some(user) = id_filter_to_sql(filter.portal_user_id.map(|user| user.0)) else {
+            return Ok(Page { items: Vec::new(), total: 0 });
         };
         let phone = filter.phone_number.as_deref();
         let key = filter.phone_key.as_deref();
@@ -803,12 +807,8 @@ impl<'a> SqliteTx<'a> {
         limit: usize,
     ) -> Result<Page<Activity>> {
         let kind = filter.owner_type.map(entity_type_to_sql);
-        let id = match filter.owner_id {
-            None => None,
-            Some(id) => match i64::try_from(id) {
-                Ok(id) => Some(id),
-                Err(_) => return Ok(Page { items: Vec::new(), total: 0 }),
-            },
+        let Some(id) = id_filter_to_sql(filter.owner_id) else {
+            return Ok(Page { items: Vec::new(), total: 0 });
         };
         let origin = filter.origin_id.as_deref();
         let total: i64 = self

@@ -560,11 +560,11 @@ pub fn listing_pages_are_the_filtered_listing<S: CrmStore>(make: &dyn Fn() -> S)
     let call_filter = (
         proptest::option::of(0u8..40),
         proptest::option::of((0usize..4, proptest::option::of(0usize..3))),
-        proptest::option::of(0u64..5),
+        proptest::option::of(prop_oneof![0u64..5, Just(u64::MAX)]),
     );
     let activity_filter = (
         proptest::option::of(1i64..5),
-        proptest::option::of(0u64..5),
+        proptest::option::of(prop_oneof![0u64..5, Just(u64::MAX)]),
         proptest::option::of(0u8..5),
     );
     let strategy = (
