@@ -78,8 +78,26 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// The page of `rows` (the whole listing, in order) from `start`, at most `limit` rows.
     pub fn of(rows: Vec<T>, start: usize, limit: usize) -> Self {
-        let total = rows.len();
-        Page { items: rows.into_iter().skip(start).take(limit).collect(), total }
+        Self::from_rows(rows, start, limit, |row| row)
+    }
+
+    /// The page of `rows` (the whole listing, in order) from `start`, at most `limit` rows,
+    /// each made by `make`: the rows outside the page are only counted.
+    pub fn from_rows<R>(
+        rows: impl IntoIterator<Item = R>,
+        start: usize,
+        limit: usize,
+        mut make: impl FnMut(R) -> T,
+    ) -> Self {
+        let mut items = Vec::new();
+        let mut total = 0;
+        for row in rows {
+            if total >= start && items.len() < limit {
+                items.push(make(row));
+            }
+            total += 1;
+        }
+        Page { items, total }
     }
 }
 

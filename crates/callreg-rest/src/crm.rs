@@ -4,7 +4,7 @@
 
 use crate::params::{Params, php_int, scalar_text};
 use crate::{
-    Handled, Listed, PAGE_SIZE, Reply, WireError, iso_in_zone, page, page_reply, start_of,
+    Handled, Listed, PAGE_SIZE, WireError, empty_page, iso_in_zone, page, page_reply, start_of,
 };
 use callreg_core::matching::caller_keys;
 use callreg_core::model::{
@@ -561,7 +561,7 @@ pub(crate) fn activity_list<S: CrmStore>(engine: &Engine<S>, p: Params<'_>) -> L
         None => None,
         Some(id) => match u64::try_from(id) {
             Ok(id) => Some(id),
-            Err(_) => return Ok(Reply::Page { items: Vec::new(), next: None, total: 0 }),
+            Err(_) => return Ok(empty_page()),
         },
     };
     let filter = ActivityFilter { owner_type, owner_id, origin_id };

@@ -134,10 +134,12 @@ pub(crate) fn start_of(p: &params::Params<'_>) -> Result<usize, WireError> {
 
 /// The page of `records` from `start`.
 pub(crate) fn page<T>(records: &[T], start: usize, to_json: impl Fn(&T) -> Value) -> Reply {
-    let total = records.len();
-    let items: Vec<Value> = records.iter().skip(start).take(PAGE_SIZE).map(to_json).collect();
-    let end = start.saturating_add(PAGE_SIZE);
-    Reply::Page { items, next: (end < total).then_some(end), total }
+    page_reply(Page::from_rows(records, start, PAGE_SIZE, |record| record), start, |r| to_json(r))
+}
+
+/// The reply of a listing that nothing can pass (a filter on an id no record can have).
+pub(crate) fn empty_page() -> Reply {
+    Reply::Page { items: Vec::new(), next: None, total: 0 }
 }
 
 /// The reply of a page a store read (`page.items` from offset `start` of `page.total`).

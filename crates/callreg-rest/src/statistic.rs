@@ -2,7 +2,7 @@
 //! `PORTAL_USER_ID`. Parameter names are case-insensitive here, as in Bitrix.
 
 use crate::params::{Params, php_int, scalar_text};
-use crate::{Listed, PAGE_SIZE, Reply, WireError, iso_in_zone, page_reply};
+use crate::{Listed, PAGE_SIZE, WireError, empty_page, iso_in_zone, page_reply};
 use callreg_core::model::CallRecord;
 use callreg_core::model::TelephonyPermission;
 use callreg_core::store::CallRecordFilter;
@@ -57,7 +57,7 @@ pub(crate) fn statistic_get<S: CrmStore>(engine: &Engine<S>, auth: &Auth, p: Par
         None => None,
         Some(user) => match u64::try_from(user) {
             Ok(user) => Some(UserId(user)),
-            Err(_) => return Ok(Reply::Page { items: Vec::new(), next: None, total: 0 }),
+            Err(_) => return Ok(empty_page()),
         },
     };
     let filter = CallRecordFilter {

@@ -185,24 +185,6 @@ fn constraint(message: String) -> StoreError {
     StoreError::Constraint(message.into())
 }
 
-/// The page of `rows` (a listing, in order) from `start`, at most `limit` rows: only those
-/// are cloned, the others counted.
-fn page_of<'r, T: Clone + 'r>(
-    rows: impl Iterator<Item = &'r T>,
-    start: usize,
-    limit: usize,
-) -> Page<T> {
-    let mut items = Vec::new();
-    let mut total = 0;
-    for row in rows {
-        if total >= start && items.len() < limit {
-            items.push(row.clone());
-        }
-        total += 1;
-    }
-    Page { items, total }
-}
-
 /// Adds `value` under `key` in a set index.
 fn index_insert<K: Hash + Eq, V: Ord>(index: &mut HashMap<K, BTreeSet<V>>, key: K, value: V) {
     index.entry(key).or_default().insert(value);
@@ -809,7 +791,12 @@ impl StoreTx for MemoryTx<'_> {
             ),
             None => Box::new(state.call_records.values()),
         };
-        Ok(page_of(rows.filter(|record| filter.matches(record)), start, limit))
+        Ok(Page::from_rows(
+            rows.filter(|record| filter.matches(record)),
+            start,
+            limit,
+            Clone::clone,
+        ))
     }
 
     fn latest_call_records(&mut self, limit: usize) -> StoreResult<Vec<CallRecord>> {
@@ -850,7 +837,7 @@ impl StoreTx for MemoryTx<'_> {
         limit: usize,
     ) -> StoreResult<Page<Activity>> {
         let rows = self.state.activities.values().filter(|activity| filter.matches(activity));
-        Ok(page_of(rows, start, limit))
+        Ok(Page::from_rows(rows, start, limit, Clone::clone))
     }
 
     fn insert_missed_call(&mut self, missed: &MissedCall) -> StoreResult<u64> {
