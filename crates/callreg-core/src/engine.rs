@@ -14,7 +14,7 @@ use crate::phone::{PhoneKey, PhoneNormalizer};
 use crate::records::RecordFetcher;
 use crate::register::RegisterRequest;
 use crate::store::{ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreTx};
-use crate::types::{CallId, EntityRef, EntityType, UserId};
+use crate::types::{CallId, EntityRef, EntityRefs, EntityType, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -401,7 +401,7 @@ impl<S: CrmStore> Engine<S> {
         let Some(key) = self.phones.key(number) else {
             return Ok(Vec::new());
         };
-        self.read(|tx| tx.find_entities_by_phone_key(&key))
+        self.read(|tx| tx.find_entities_by_phone_key(&key).map(EntityRefs::into_vec))
     }
 
     /// Who owns a caller's number, as register finds it: the number (as a PBX sends it)
@@ -426,18 +426,13 @@ impl<S: CrmStore> Engine<S> {
         raw: &str,
         line_number: Option<&str>,
     ) -> Result<OwnerMatch, CallregError> {
-        // Without a line (the common case) there is at most one key: no array of keys.
-        let single;
-        let several;
-        let keys: &[PhoneKey] = match line_number {
-            None => {
-                single = self.phones.key(raw);
-                single.as_slice()
-            }
-            Some(_) => {
-                several = CallerKeys::new(&self.phones, raw, line_number);
-                several.as_slice()
-            }
+        // Without a line (the common case) there is at most one key: no array of keys. The
+        // key stays where it was returned (moving it right away stalls on the copy).
+        let single = if line_number.is_none() { self.phones.key(raw) } else { None };
+        let several = line_number.map(|_| CallerKeys::new(&self.phones, raw, line_number));
+        let keys: &[PhoneKey] = match &several {
+            None => single.as_slice(),
+            Some(several) => several.as_slice(),
         };
         let mut found = OwnerMatch::default();
         self.store.read_only(&mut |tx| {

@@ -236,7 +236,7 @@ impl<S: CrmStore> Engine<S> {
         if bindings.is_empty() {
             let keys = caller_keys(self.phones(), &call.caller_id, None);
             let found = self.find_owners_in(tx, &keys, &call.caller_id, None)?;
-            bindings = found.bound;
+            bindings = found.bound.into_vec();
             primary = found.primary;
         }
         let mut ranked = Vec::with_capacity(bindings.len());

@@ -39,4 +39,4 @@ pub use register::{RegisterOutcome, RegisterRequest};
 pub use search::CrmSearchHit;
 pub use store::{CrmStore, StoreError, StoreTx};
 pub use transcripts::{RawTranscriptMessage, TranscriptRequest};
-pub use types::{CallId, CallType, EntityRef, EntityType, UserId, UserRef};
+pub use types::{CallId, CallType, EntityRef, EntityRefs, EntityType, UserId, UserRef};

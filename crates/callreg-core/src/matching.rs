@@ -23,7 +23,7 @@
 use crate::model::{Deal, Phone};
 use crate::phone::{E164, PhoneKey, PhoneNormalizer};
 use crate::store::{StoreResult, StoreTx};
-use crate::types::{EntityRef, EntityType};
+use crate::types::{EntityRef, EntityRefs, EntityType};
 use chrono::{DateTime, Utc};
 
 /// The keys a caller's number is searched by: tier 1 (the default region) and, when the call
@@ -294,7 +294,7 @@ pub struct OwnerMatch {
     pub primary: Option<EntityRef>,
     /// Every entity kept with the call: the primary first, then the other matched contacts and
     /// companies (or in-process leads), then the primary's active deals, most recent first.
-    pub bound: Vec<EntityRef>,
+    pub bound: EntityRefs,
     /// Whether the number is on the exclusion list (then nothing matched).
     pub excluded: bool,
     /// The tier whose search found records (`None` when no tier found any record; a tier
@@ -337,31 +337,51 @@ pub(crate) fn find_owners_into(
     suffix_digits: Option<u8>,
     owners: &mut OwnerMatch,
 ) -> StoreResult<()> {
-    let Some((tier, found)) = find_matching_records(tx, keys, raw, suffix_digits)? else {
-        owners.excluded = true;
-        return Ok(());
-    };
-    owners.tier = tier;
-    rank(tx, found, owners)
+    // The records are searched into the match's own list and ranked there (a lookup's
+    // result is built in place, never moved out of a return value).
+    match find_matching_records(tx, keys, raw, suffix_digits, &mut owners.bound)? {
+        Searched::Excluded => {
+            owners.excluded = true;
+            Ok(())
+        }
+        Searched::Found(tier) => {
+            owners.tier = tier;
+            rank(tx, owners)
+        }
+    }
 }
 
-/// The records the tiers find, unranked, with the tier that found them; `None` when one of
-/// `keys` is on the exclusion list (such a number is never matched).
+/// What [`find_matching_records`] found.
+pub(crate) enum Searched {
+    /// One of the keys is on the exclusion list (such a number is never matched).
+    Excluded,
+    /// The tier that found the records (`None`: no tier found any).
+    Found(Option<MatchTier>),
+}
+
+/// The records the tiers find, unranked, into `found` (expected empty), and the tier that
+/// found them.
 pub(crate) fn find_matching_records(
     tx: &mut dyn StoreTx,
     keys: &[PhoneKey],
     raw: Option<BitrixCriteria<'_>>,
     suffix_digits: Option<u8>,
-) -> StoreResult<Option<(Option<MatchTier>, Vec<EntityRef>)>> {
+    found: &mut EntityRefs,
+) -> StoreResult<Searched> {
     for key in keys {
         if tx.is_excluded(key)? {
-            return Ok(None);
+            return Ok(Searched::Excluded);
         }
     }
     let mut tier = None;
-    let mut found: Vec<EntityRef> = Vec::new();
     for (index, key) in keys.iter().enumerate() {
-        let hits = tx.find_entities_by_phone_key(key)?;
+        // Read in place and copied record by record: moving a list out of the result just
+        // written stalls the copy (see `push_active_deals`).
+        let hits = tx.find_entities_by_phone_key(key);
+        let hits = match &hits {
+            Ok(hits) => hits,
+            Err(_) => return hits.map(|_| Searched::Excluded),
+        };
         if hits.is_empty() {
             continue;
         }
@@ -370,20 +390,18 @@ pub(crate) fn find_matching_records(
         } else {
             MatchTier::LineCountry
         });
-        if found.is_empty() {
-            found = hits;
-        } else {
-            for entity in hits {
-                if !found.contains(&entity) {
-                    found.push(entity);
-                }
+        for &entity in hits {
+            if !found.contains(&entity) {
+                found.push(entity);
             }
         }
     }
     if found.is_empty() {
-        (tier, found) = find_in_later_tiers(tx, keys, raw, suffix_digits)?;
+        let later;
+        (tier, later) = find_in_later_tiers(tx, keys, raw, suffix_digits)?;
+        *found = later.into();
     } else if let Some(criteria) = raw
-        && only_finished_leads(tx, &found)?
+        && only_finished_leads(tx, found)?
     {
         // The keys found only leads no longer in process (junk, converted), which nothing is
         // bound to. Bitrix searches by both its criteria at once, so the records its
@@ -399,7 +417,7 @@ pub(crate) fn find_matching_records(
             }
         }
     }
-    Ok(Some((tier, found)))
+    Ok(Searched::Found(tier))
 }
 
 /// Whether `found` holds leads only, none of them in process.
@@ -516,36 +534,31 @@ pub fn national_suffix_index_key(key: &PhoneKey) -> Option<String> {
 }
 
 /// Ranks the records found by a search (matching.md §5).
-fn rank(
-    tx: &mut dyn StoreTx,
-    mut found: Vec<EntityRef>,
-    owners: &mut OwnerMatch,
-) -> StoreResult<()> {
-    if found.is_empty() {
+fn rank(tx: &mut dyn StoreTx, owners: &mut OwnerMatch) -> StoreResult<()> {
+    let bound = &mut owners.bound;
+    if bound.is_empty() {
         return Ok(());
     }
     // One contact or company (the common case): it is the primary.
-    if let [only] = found[..]
+    if let [only] = bound[..]
         && matches!(only.kind, EntityType::Contact | EntityType::Company)
     {
-        found.extend(active_deals_of(tx, only)?);
+        push_active_deals(tx, only, bound)?;
         owners.primary = Some(only);
-        owners.bound = found;
         return Ok(());
     }
-    found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
+    bound.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
     let clients =
-        found.iter().take_while(|e| e.kind.search_rank() < EntityType::Lead.search_rank());
+        bound.iter().take_while(|e| e.kind.search_rank() < EntityType::Lead.search_rank());
     let contacts = clients.clone().take_while(|e| e.kind == EntityType::Contact).count();
     let client_count = clients.count();
-    let mut bound = found;
     let primary = if client_count > 0 {
         // Contacts, then companies, each by id; leads are not kept when a client matched.
         bound.truncate(client_count);
         let best = if contacts > 0 {
             best_client(tx, &bound[..contacts])?
         } else {
-            best_client(tx, &bound)?
+            best_client(tx, bound)?
         };
         if let Some(at) = bound.iter().position(|e| *e == best) {
             bound[..=at].rotate_right(1);
@@ -553,7 +566,7 @@ fn rank(
         Some(best)
     } else {
         let mut leads = Vec::with_capacity(bound.len());
-        for entity in &bound {
+        for entity in bound.iter() {
             if let Some(lead) = tx.lead(entity.id)?
                 && lead.in_process()
             {
@@ -567,10 +580,9 @@ fn rank(
         bound.first().copied()
     };
     if let Some(owner) = primary {
-        bound.extend(active_deals_of(tx, owner)?);
+        push_active_deals(tx, owner, bound)?;
     }
     owners.primary = primary;
-    owners.bound = bound;
     Ok(())
 }
 
@@ -595,12 +607,31 @@ fn best_client(tx: &mut dyn StoreTx, candidates: &[EntityRef]) -> StoreResult<En
 
 /// The active deals of a contact or company, most recently modified first.
 pub fn active_deals_of(tx: &mut dyn StoreTx, owner: EntityRef) -> StoreResult<Vec<EntityRef>> {
+    let mut deals = EntityRefs::new();
+    push_active_deals(tx, owner, &mut deals)?;
+    Ok(deals.into_vec())
+}
+
+/// [`active_deals_of`], appended to `out` (a lookup builds its result in place: a list
+/// returned by value is copied out right after it was written, and that copy stalls).
+fn push_active_deals(
+    tx: &mut dyn StoreTx,
+    owner: EntityRef,
+    out: &mut EntityRefs,
+) -> StoreResult<()> {
     if !matches!(owner.kind, EntityType::Contact | EntityType::Company) {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let mut deals: Vec<Deal> = tx.deals_of(owner)?.into_iter().filter(Deal::active).collect();
+    // Only the length is read before knowing there are deals (most owners have none).
+    let deals = tx.deals_of(owner);
+    if deals.as_ref().is_ok_and(Vec::is_empty) {
+        return Ok(());
+    }
+    let mut deals = deals?;
+    deals.retain(Deal::active);
     deals.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.id.cmp(&a.id)));
-    Ok(deals.iter().map(|d| EntityRef::deal(d.id)).collect())
+    out.extend(deals.iter().map(|d| EntityRef::deal(d.id)));
+    Ok(())
 }
 
 #[cfg(test)]

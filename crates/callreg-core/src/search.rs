@@ -3,10 +3,10 @@
 
 use crate::engine::Engine;
 use crate::error::CallregError;
-use crate::matching::{caller_keys, find_matching_records};
+use crate::matching::{Searched, caller_keys, find_matching_records};
 use crate::model::User;
 use crate::store::{CrmStore, StoreResult, StoreTx};
-use crate::types::{EntityRef, EntityType, UserId};
+use crate::types::{EntityRef, EntityRefs, EntityType, UserId};
 
 /// One record owning the number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +36,12 @@ impl<S: CrmStore> Engine<S> {
         let keys = caller_keys(self.phones(), phone_number, None);
         self.read(|tx| {
             let criteria = Some(self.bitrix_criteria(phone_number, None));
-            let Some((_, found)) =
-                find_matching_records(tx, &keys, criteria, self.suffix_digits())?
-            else {
+            let mut found = EntityRefs::new();
+            let searched =
+                find_matching_records(tx, &keys, criteria, self.suffix_digits(), &mut found)?;
+            if let Searched::Excluded = searched {
                 return Ok(Vec::new());
-            };
+            }
             let mut hits = Vec::new();
             for kind in [EntityType::Contact, EntityType::Lead, EntityType::Company] {
                 let lowest = found.iter().filter(|e| e.kind == kind).map(|e| e.id).min();

@@ -19,7 +19,7 @@ use crate::model::{
     Lead, Line, MissedCall, OutboxEvent, PendingUpload, RecordDownload, Source, Transcript, User,
 };
 use crate::phone::PhoneKey;
-use crate::types::{CallId, EntityRef, UserId};
+use crate::types::{CallId, EntityRef, EntityRefs, UserId};
 use chrono::{DateTime, Utc};
 
 /// A storage failure, by what a caller can do about it. Adapters keep their own error types
@@ -256,7 +256,7 @@ pub trait StoreTx {
     fn deal(&mut self, id: u64) -> StoreResult<Option<Deal>>;
     /// Every contact, company and lead having a phone of this key, each once, ordered by
     /// type (contact, company, lead) then id.
-    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>>;
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<EntityRefs>;
     /// Tier 3 of matching.md: every contact, company and lead having a phone with an E.164
     /// key whose national number ends with a suffix, the suffix given **reversed**.
     ///

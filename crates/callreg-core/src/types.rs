@@ -201,6 +201,149 @@ impl fmt::Display for EntityRef {
     }
 }
 
+/// Records found by a number, in order: inline up to two (a number almost always belongs to
+/// one record, which has at most a deal or so), on the heap beyond, so that a lookup
+/// allocates nothing. Reads as a slice; compares equal to a `Vec` or an array of the same
+/// references.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct EntityRefs(smallvec::SmallVec<[EntityRef; 2]>);
+
+impl EntityRefs {
+    /// No record.
+    pub fn new() -> Self {
+        EntityRefs(smallvec::SmallVec::new())
+    }
+
+    /// One record.
+    pub fn one(entity: EntityRef) -> Self {
+        EntityRefs(smallvec::SmallVec::from_buf_and_len([entity; 2], 1))
+    }
+
+    /// Appends a record.
+    pub fn push(&mut self, entity: EntityRef) {
+        self.0.push(entity);
+    }
+
+    /// Keeps the first `len` records.
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+
+    /// Removes every record.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The records as a `Vec` (no copy once they are on the heap).
+    pub fn into_vec(self) -> Vec<EntityRef> {
+        self.0.into_vec()
+    }
+}
+
+impl fmt::Debug for EntityRefs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl std::ops::Deref for EntityRefs {
+    type Target = [EntityRef];
+    fn deref(&self) -> &[EntityRef] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EntityRefs {
+    fn deref_mut(&mut self) -> &mut [EntityRef] {
+        &mut self.0
+    }
+}
+
+impl FromIterator<EntityRef> for EntityRefs {
+    fn from_iter<I: IntoIterator<Item = EntityRef>>(iter: I) -> Self {
+        EntityRefs(iter.into_iter().collect())
+    }
+}
+
+impl Extend<EntityRef> for EntityRefs {
+    fn extend<I: IntoIterator<Item = EntityRef>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl From<Vec<EntityRef>> for EntityRefs {
+    fn from(entities: Vec<EntityRef>) -> Self {
+        EntityRefs(smallvec::SmallVec::from_vec(entities))
+    }
+}
+
+impl From<EntityRefs> for Vec<EntityRef> {
+    fn from(entities: EntityRefs) -> Self {
+        entities.into_vec()
+    }
+}
+
+impl<'a> IntoIterator for &'a EntityRefs {
+    type Item = &'a EntityRef;
+    type IntoIter = std::slice::Iter<'a, EntityRef>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for EntityRefs {
+    type Item = EntityRef;
+    type IntoIter = EntityRefsIntoIter;
+    fn into_iter(self) -> Self::IntoIter {
+        EntityRefsIntoIter(self.0.into_iter())
+    }
+}
+
+/// The records of an [`EntityRefs`], by value.
+pub struct EntityRefsIntoIter(smallvec::IntoIter<[EntityRef; 2]>);
+
+impl fmt::Debug for EntityRefsIntoIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.as_slice()).finish()
+    }
+}
+
+impl Iterator for EntityRefsIntoIter {
+    type Item = EntityRef;
+    fn next(&mut self) -> Option<EntityRef> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for EntityRefsIntoIter {
+    fn next_back(&mut self) -> Option<EntityRef> {
+        self.0.next_back()
+    }
+}
+
+impl ExactSizeIterator for EntityRefsIntoIter {}
+
+impl PartialEq<Vec<EntityRef>> for EntityRefs {
+    fn eq(&self, other: &Vec<EntityRef>) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl PartialEq<EntityRefs> for Vec<EntityRef> {
+    fn eq(&self, other: &EntityRefs) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl<const N: usize> PartialEq<[EntityRef; N]> for EntityRefs {
+    fn eq(&self, other: &[EntityRef; N]) -> bool {
+        self[..] == other[..]
+    }
+}
+
 /// A call's id, `externalCall.<32 lowercase hex>.<unix seconds>` (contract D11).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CallId(String);
@@ -227,6 +370,33 @@ impl fmt::Display for CallId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_refs_keep_order_past_the_inline_records() {
+        let all: Vec<EntityRef> = (1..=5).map(EntityRef::contact).collect();
+        let mut refs = EntityRefs::new();
+        for (len, &entity) in all.iter().enumerate() {
+            refs.push(entity);
+            assert_eq!(refs, all[..=len].to_vec(), "after {} records", len + 1);
+        }
+        assert_eq!(refs.iter().copied().collect::<Vec<_>>(), all);
+        assert_eq!(refs.clone().into_iter().rev().collect::<Vec<_>>().len(), 5);
+        assert_eq!(refs.clone().into_iter().collect::<Vec<_>>(), all);
+        assert_eq!(EntityRefs::from(all.clone()), all);
+        assert_eq!(refs.clone().into_vec(), all);
+        refs.truncate(2);
+        assert_eq!(refs, [EntityRef::contact(1), EntityRef::contact(2)]);
+        refs[..].rotate_right(1);
+        assert_eq!(refs, [EntityRef::contact(2), EntityRef::contact(1)]);
+        refs.clear();
+        assert!(refs.is_empty());
+        assert_eq!(EntityRefs::one(EntityRef::deal(7)), vec![EntityRef::deal(7)]);
+        assert_ne!(EntityRefs::one(EntityRef::deal(7)), vec![EntityRef::lead(7)]);
+        assert_eq!(
+            format!("{:?}", EntityRefs::one(EntityRef::lead(3))),
+            "[EntityRef { kind: Lead, id: 3 }]"
+        );
+    }
 
     #[test]
     fn call_type_parses_loosely_like_d13() {

@@ -47,7 +47,7 @@ use callreg_core::store::{
     ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreResult, StoreTx,
     latest_first,
 };
-use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
+use callreg_core::types::{CallId, EntityRef, EntityRefs, EntityType, UserId};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
@@ -487,7 +487,7 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.state.deals.get(&id).cloned())
     }
 
-    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<EntityRefs> {
         Ok(self.state.phones.find(key))
     }
 
@@ -507,7 +507,7 @@ impl StoreTx for MemoryTx<'_> {
         // The phones whose code their key tells are under that key; the others under the
         // code's hash, which codes of another text can share: only the records really having
         // a phone of this code stay.
-        let mut found = s.phones.find_by_code_hash(code);
+        let mut found = s.phones.find_by_code_hash(code).into_vec();
         if let Some(key) = bitrix_code_e164(code) {
             found.extend(s.phones.find(&key));
             found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
@@ -604,7 +604,9 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn is_excluded(&mut self, key: &PhoneKey) -> StoreResult<bool> {
-        Ok(self.state.exclusions.contains(key))
+        // An empty set is the usual case: no need to hash the key.
+        let exclusions = &self.state.exclusions;
+        Ok(!exclusions.is_empty() && exclusions.contains(key))
     }
 
     fn exclusion_list_is_empty(&mut self) -> StoreResult<bool> {

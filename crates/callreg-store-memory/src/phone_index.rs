@@ -6,7 +6,7 @@
 //! answers in (contacts, then companies, then leads, each by id).
 
 use callreg_core::phone::PhoneKey;
-use callreg_core::types::{EntityRef, EntityType};
+use callreg_core::types::{EntityRef, EntityRefs, EntityType};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
 use std::collections::hash_map::Entry;
@@ -91,9 +91,9 @@ impl Owners {
     }
 
     /// The records, ascending (contacts, companies, leads, each by id).
-    fn entities(&self) -> Vec<EntityRef> {
+    fn entities(&self) -> EntityRefs {
         match self {
-            Owners::One(one) => vec![one.entity()],
+            Owners::One(one) => EntityRefs::one(one.entity()),
             Owners::Many(many) => many.iter().map(|p| p.entity()).collect(),
         }
     }
@@ -304,7 +304,7 @@ impl PhoneIndex {
 
     /// The records with a phone of this key, contacts first, then companies, then leads,
     /// each by id.
-    pub(crate) fn find(&self, key: &PhoneKey) -> Vec<EntityRef> {
+    pub(crate) fn find(&self, key: &PhoneKey) -> EntityRefs {
         match key {
             PhoneKey::E164(e) => self.by_number.find(e.as_u64()),
             PhoneKey::Digits(d) => {
@@ -333,7 +333,7 @@ impl PhoneIndex {
 
     /// The records indexed under a code of the same hash as `code` (a superset of those
     /// with a phone of this code), in the order of the store's contract.
-    pub(crate) fn find_by_code_hash(&self, code: &str) -> Vec<EntityRef> {
+    pub(crate) fn find_by_code_hash(&self, code: &str) -> EntityRefs {
         self.by_code.find(self.code_hash(code))
     }
 
@@ -372,14 +372,14 @@ struct OwnerTable {
 
 impl OwnerTable {
     /// The records under `value`, ascending.
-    fn find(&self, value: u64) -> Vec<EntityRef> {
+    fn find(&self, value: u64) -> EntityRefs {
         match self.slots.get(value) {
-            None => Vec::new(),
+            None => EntityRefs::new(),
             Some(SEVERAL) => self
                 .shared
                 .get(&value)
-                .map_or_else(Vec::new, |owners| owners.iter().map(|p| p.entity()).collect()),
-            Some(one) => vec![PackedRef(one).entity()],
+                .map_or_else(EntityRefs::new, |owners| owners.iter().map(|p| p.entity()).collect()),
+            Some(one) => EntityRefs::one(PackedRef(one).entity()),
         }
     }
 

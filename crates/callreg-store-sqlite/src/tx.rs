@@ -22,7 +22,7 @@ use callreg_core::model::{
 };
 use callreg_core::phone::PhoneKey;
 use callreg_core::store::{ActivityFilter, CallRecordFilter, Page, StoreResult, StoreTx};
-use callreg_core::types::{CallId, EntityRef, EntityType, UserId};
+use callreg_core::types::{CallId, EntityRef, EntityRefs, EntityType, UserId};
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use std::sync::MutexGuard;
@@ -1098,14 +1098,14 @@ impl StoreTx for SqliteTx<'_> {
         Ok(SqliteTx::deal(self, id)?)
     }
 
-    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<EntityRefs> {
         let mut found = self
             .all(sql::FIND_ENTITIES_BY_PHONE_KEY, [key.to_storage()], |row| rows::entity(row, 0))?;
         if found.len() > 1 {
             found.sort_unstable_by_key(|e| (e.kind.search_rank(), e.id));
             found.dedup();
         }
-        Ok(found)
+        Ok(found.into())
     }
 
     fn find_entities_by_national_suffix(

@@ -11,7 +11,7 @@ use crate::phone::PhoneKey;
 use crate::store::{
     ActivityFilter, CallRecordFilter, CrmStore, Page, StoreError, StoreResult, StoreTx,
 };
-use crate::types::{CallId, EntityRef, UserId};
+use crate::types::{CallId, EntityRef, EntityRefs, UserId};
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -170,7 +170,7 @@ impl StoreTx for FailingTx<'_> {
         self.inner.deal(id)
     }
 
-    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<Vec<EntityRef>> {
+    fn find_entities_by_phone_key(&mut self, key: &PhoneKey) -> StoreResult<EntityRefs> {
         self.inner.find_entities_by_phone_key(key)
     }
 

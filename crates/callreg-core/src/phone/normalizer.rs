@@ -109,6 +109,9 @@ impl PhoneNormalizer {
     /// digits, else a `Digits` key of its stripped text without `+` (short codes, service
     /// numbers with `*` or `#`, internal extensions, anything unreadable).
     pub fn key_in_region(&self, raw: &str, region: Region) -> Option<PhoneKey> {
+        if let Some(e) = read_plain_digits(raw.as_bytes(), region) {
+            return Some(PhoneKey::E164(e));
+        }
         let mut prepared = Prepared::blank();
         if !prepare_into(raw, &mut prepared) {
             return None;
@@ -301,18 +304,35 @@ impl fmt::Debug for PhoneNormalizer {
 /// * under BY: `80` and nine digits (trunk prefix `8`, then `0` and the area code) is `+375`
 ///   and the nine digits, when they start with 1-7 or 9.
 fn read_without_metadata(prepared: &Prepared<'_>, region: Region) -> Option<E164> {
-    let b = prepared.digits.as_bytes();
+    read_shape(prepared.plus, prepared.trunk_marker.is_some(), prepared.digits.as_bytes(), region)
+}
+
+/// [`read_without_metadata`] of a number written as bare ASCII digits, maybe after a `+`
+/// (what most PBXes send: `84951234567`, `+74951234567`), read without taking the text apart
+/// (its [`Prepared`] would be these digits, the `+`, no marker and no service character).
+/// `None` for any other text, and for the shapes that need the metadata.
+fn read_plain_digits(raw: &[u8], region: Region) -> Option<E164> {
+    let (plus, digits) = match raw {
+        [b'+', rest @ ..] => (true, rest),
+        _ => (false, raw),
+    };
+    // Every shape read without the metadata has 10 or 11 digits.
+    if !matches!(digits.len(), 10 | 11) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    read_shape(plus, false, digits, region)
+}
+
+/// The rules of [`read_without_metadata`], on the parts of a prepared number they look at:
+/// the `+`, whether a `(0)` trunk marker was written, and the ASCII digits.
+fn read_shape(plus: bool, trunk_marker: bool, b: &[u8], region: Region) -> Option<E164> {
     // The digits from `from` on, after `prefix`, as one number (at most 12 digits here).
     let number = |prefix: u64, from: usize| -> Option<E164> {
         let value = b[from..].iter().fold(prefix, |acc, &d| acc * 10 + u64::from(d - b'0'));
         E164::from_u64(value)
     };
-    if prepared.plus {
-        return if prepared.trunk_marker.is_none() && b.len() == 11 && b[0] == b'7' {
-            number(7, 1)
-        } else {
-            None
-        };
+    if plus {
+        return if !trunk_marker && b.len() == 11 && b[0] == b'7' { number(7, 1) } else { None };
     }
     match (region.as_str().as_bytes(), b.len(), b.first()) {
         (b"RU" | b"KZ", 11, Some(b'7' | b'8')) => number(7, 1),
@@ -527,5 +547,26 @@ mod tests {
         let noise = "(-) ".repeat(1 << 18);
         assert_eq!(n.key(&noise), None);
         assert_eq!(n.region_of_line(&digits), None);
+    }
+
+    proptest::proptest! {
+        /// The bare-digits path reads what taking the text apart reads: the same number
+        /// whenever it reads one, and it misses no bare-digits text of a shape read without
+        /// the metadata.
+        #[test]
+        fn bare_digits_read_as_taken_apart(
+            raw in "\\+?[0-9]{8,13}|[0-9+() -]{0,16}|tel:\\+?[0-9]{10,11}",
+            region in proptest::sample::select(vec![Region::RU, Region::KZ, Region::BY, Region::DE, Region::US]),
+        ) {
+            let plain = read_plain_digits(raw.as_bytes(), region);
+            let taken_apart = prepare(&raw).and_then(|p| read_without_metadata(&p, region));
+            let bare = raw.strip_prefix('+').unwrap_or(&raw);
+            let is_bare = !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit());
+            if is_bare {
+                proptest::prop_assert_eq!(plain, taken_apart, "{:?} in {}", raw, region);
+            } else {
+                proptest::prop_assert_eq!(plain, None, "{:?} is not bare digits", raw);
+            }
+        }
     }
 }
