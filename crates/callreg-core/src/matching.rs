@@ -368,6 +368,7 @@ pub(crate) fn find_matching_records(
     suffix_digits: Option<u8>,
     found: &mut EntityRefs,
 ) -> StoreResult<Searched> {
+    debug_assert!(found.is_empty(), "records are searched into an empty list");
     for key in keys {
         if tx.is_excluded(key)? {
             return Ok(Searched::Excluded);
@@ -377,10 +378,10 @@ pub(crate) fn find_matching_records(
     for (index, key) in keys.iter().enumerate() {
         // Read in place and copied record by record: moving a list out of the result just
         // written stalls the copy (see `push_active_deals`).
-        let hits = tx.find_entities_by_phone_key(key);
-        let hits = match &hits {
-            Ok(hits) => hits,
-            Err(_) => return hits.map(|_| Searched::Excluded),
+        let result = tx.find_entities_by_phone_key(key);
+        let hits = match result {
+            Ok(ref hits) => hits,
+            Err(error) => return Err(error),
         };
         if hits.is_empty() {
             continue;
@@ -390,9 +391,15 @@ pub(crate) fn find_matching_records(
         } else {
             MatchTier::LineCountry
         });
-        for &entity in hits {
-            if !found.contains(&entity) {
-                found.push(entity);
+        if found.is_empty() {
+            // A store lists each record once: the first key's records need no check (a
+            // number thousands of records share stays linear).
+            found.extend(hits.iter().copied());
+        } else {
+            for &entity in hits {
+                if !found.contains(&entity) {
+                    found.push(entity);
+                }
             }
         }
     }

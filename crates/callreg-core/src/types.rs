@@ -202,9 +202,9 @@ impl fmt::Display for EntityRef {
 }
 
 /// Records found by a number, in order: inline up to two (a number almost always belongs to
-/// one record, which has at most a deal or so), on the heap beyond, so that a lookup
-/// allocates nothing. Reads as a slice; compares equal to a `Vec` or an array of the same
-/// references.
+/// one record, with a deal at most), on the heap beyond, so that the usual lookup allocates
+/// nothing for its result. Reads as a slice; compares equal to a `Vec` or an array of the
+/// same references.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct EntityRefs(smallvec::SmallVec<[EntityRef; 2]>);
 

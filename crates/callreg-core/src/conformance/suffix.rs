@@ -32,6 +32,7 @@ macro_rules! __conformance_suffix_cases {
             a_finished_lead_does_not_hide_a_client_bitrix_compares,
             bitrix_criterion_two_on_a_portal_of_region_de,
             bitrix_criterion_two_on_a_portal_of_region_ru,
+            a_record_found_by_both_keys_is_bound_once,
             suffix_index_contract,
             suffix_index_follows_commits_and_rollbacks,
             bitrix_code_index_contract,
@@ -277,6 +278,25 @@ pub fn bitrix_criterion_two_on_a_portal_of_region_de<S: CrmStore>(store: S) {
 /// line (`(017) ...`: Bitrix's code drops the `0`).
 pub fn bitrix_criterion_two_on_a_portal_of_region_ru<S: CrmStore>(store: S) {
     criterion_two(store, "RU", "(017) 123-45-67", "+375 17 123 45 67", "+375 17 700 00 01");
+}
+
+/// A caller read under the portal's region (tier 1) and under the line's country (tier 2)
+/// gives two numbers; a record with a phone of each is found by both and bound once, before
+/// another record found by the second only.
+pub fn a_record_found_by_both_keys_is_bound_once<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    let both = portal.given_contact("Both numbers", &["+7 812 123-45-67", "+1 812 123 4567"]);
+    let american = portal.given_contact("American number", &["+1 812 123 4567"]);
+    let us_line = "+1 650 253 0000";
+    let found = portal.engine.find_owners_of_number("8121234567", Some(us_line)).unwrap();
+    assert_eq!(found.tier, Some(MatchTier::DefaultRegion), "{found:?}");
+    assert_eq!(found.primary, Some(EntityRef::contact(both)));
+    assert_eq!(found.bound, vec![EntityRef::contact(both), EntityRef::contact(american)]);
+    let call = portal
+        .registered(&RegisterRequest::incoming(1, "8121234567").line(us_line).crm_create(true));
+    let bound: Vec<EntityRef> =
+        portal.active_call(&call).entities.iter().map(|e| e.entity).collect();
+    assert_eq!(bound, vec![EntityRef::contact(both), EntityRef::contact(american)]);
 }
 
 /// On a line of another country, the caller's national number there matches a phone written
