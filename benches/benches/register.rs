@@ -34,11 +34,11 @@ fn register(c: &mut Criterion) {
     let entry = book.entries[0].clone();
     group.bench_function("sqlite-bare-insert-commit", |b| b.iter(|| bare.commit_one(&entry)));
 
-    // The ideal appends the rows a real registration stored: one is left live to read them.
+    // The ideal appends the row a real registration stored: one is left live to read it.
     let request = RegisterRequest::incoming(1, entry.called.clone()).external_call_id("sample");
     sqlite.register(&admin(), &request).unwrap();
-    let (call, events) = last_registration(&dir.path().join("store.db"));
-    let mut ideal = IdealRegistration::new(&book, &dir.path().join("ideal.db"), events, call);
+    let call = last_registration(&dir.path().join("store.db"));
+    let mut ideal = IdealRegistration::new(&book, &dir.path().join("ideal.db"), call);
     let mut next = 0;
     group.bench_function("sqlite-ideal-registration", |b| {
         b.iter(|| {

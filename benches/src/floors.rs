@@ -176,9 +176,9 @@ impl BareCommit {
 
 /// The least a durable registration could cost on SQLite, whatever the schema: one
 /// transaction that checks the data version (what any cache of the database needs), finds the
-/// caller's owner and its deals by two indexed point reads, and appends the call and its three
-/// events as four rows of one table, so that it writes a single B-tree page (two when the
-/// table's last page fills). No dedup probe, no id lookup, no engine work: only the store's
+/// caller's owner and its deals by two indexed point reads, and appends the call with its
+/// three events as one row, so that it writes a single B-tree page (two when the table's last
+/// page fills). No dedup probe, no id lookup, no engine work: only the store's
 /// inevitable part of a registration, in the store's settings (the write connection's page
 /// cache, checkpoints on the store's thread).
 #[derive(Debug)]
@@ -186,16 +186,15 @@ pub struct IdealRegistration {
     conn: Connection,
     _checkpoints: callreg_store_sqlite::Checkpointer,
     next_id: i64,
-    events: [(String, String); 3],
     call: String,
 }
 
 impl IdealRegistration {
     /// The phones of `book` (E.164 text, indexed), an empty deal table (indexed by owner) and
     /// the append-only table, in a new database at `path` with the write connection's page
-    /// cache. `events` are the (name, JSON data) rows each registration appends, `call` the
-    /// stored form of the call.
-    pub fn new(book: &PhoneBook, path: &Path, events: [(String, String); 3], call: String) -> Self {
+    /// cache. `call` is the row each registration appends: the stored form of a call and its
+    /// events.
+    pub fn new(book: &PhoneBook, path: &Path, call: String) -> Self {
         let mut conn = open_like_the_store(path);
         let cache: i64 = callreg_store_sqlite::WRITER_PAGE_CACHE_KIB;
         conn.pragma_update(None, "cache_size", -cache).expect("cache size");
@@ -204,8 +203,7 @@ impl IdealRegistration {
         conn.execute_batch(
             "CREATE TABLE deal (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL) STRICT;
              CREATE INDEX deal_by_owner ON deal (owner);
-             CREATE TABLE journal (id INTEGER PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL,
-                 created_at TEXT NOT NULL) STRICT",
+             CREATE TABLE journal (id INTEGER PRIMARY KEY, data TEXT NOT NULL) STRICT",
         )
         .expect("tables");
         load_indexed(
@@ -215,12 +213,11 @@ impl IdealRegistration {
             book.entries.iter().enumerate().map(|(i, entry)| (entry.e164_text(), i as i64 + 1)),
             "CREATE INDEX phone_by_key ON phone (key)",
         );
-        IdealRegistration { conn, _checkpoints: checkpoints, next_id: 0, events, call }
+        IdealRegistration { conn, _checkpoints: checkpoints, next_id: 0, call }
     }
 
     /// One registration of a call from `entry` (its E.164 form, as if already normalized).
     pub fn register(&mut self, entry: &Entry) {
-        const CREATED_AT: &str = "2026-01-01T00:00:00.000000000Z";
         let conn = &self.conn;
         conn.prepare_cached("BEGIN IMMEDIATE").expect("begin").execute([]).expect("begin");
         let _version: i64 = conn
@@ -238,57 +235,28 @@ impl IdealRegistration {
         let deal_count =
             deals.query_map([owner], |row| row.get::<_, i64>(0)).expect("deals").count();
         std::hint::black_box(deal_count);
-        let mut insert = conn
-            .prepare_cached(
-                "INSERT INTO journal (id, name, data, created_at) VALUES (?1, '', ?2, ?9), \
-                 (?3, ?4, ?5, ?9), (?6, ?7, ?8, ?9), (?10, ?11, ?12, ?9)",
-            )
-            .expect("insert");
-        let id = self.next_id;
-        self.next_id += 4;
-        let [(n1, d1), (n2, d2), (n3, d3)] = &self.events;
-        insert
-            .execute(params![
-                id + 1,
-                self.call,
-                id + 2,
-                n1,
-                d1,
-                id + 3,
-                n2,
-                d2,
-                CREATED_AT,
-                id + 4,
-                n3,
-                d3
-            ])
-            .expect("rows");
+        self.next_id += 1;
+        conn.prepare_cached("INSERT INTO journal (id, data) VALUES (?1, ?2)")
+            .expect("insert")
+            .execute(params![self.next_id, self.call])
+            .expect("row");
         conn.prepare_cached("COMMIT").expect("commit").execute([]).expect("commit");
     }
 }
 
-/// The newest live call of the store at `path`, its columns joined by `|`, and the three
-/// newest pending events (name, data), oldest first.
-pub fn last_registration(path: &Path) -> (String, [(String, String); 3]) {
+/// The newest live call of the store at `path`: its columns joined by `|`, the events its
+/// registration queued (kept in its row) included.
+pub fn last_registration(path: &Path) -> String {
     let conn = Connection::open(path).expect("database");
-    let call: String = conn
-        .query_row(
-            "SELECT concat_ws('|', call_id, seq, app_key, user_id, caller_id, caller_key, \
-             call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
-             external_call_id, created_lead, entities) FROM active_call \
-             ORDER BY registered_at DESC LIMIT 1",
-            [],
-            |row| row.get(0),
-        )
-        .expect("a live call");
-    let mut events: Vec<(String, String)> = conn
-        .prepare("SELECT name, data FROM event ORDER BY id DESC LIMIT 3")
-        .and_then(|mut select| {
-            select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()
-        })
-        .expect("events");
-    events.reverse();
-    (call, events.try_into().expect("a registration queues three events"))
+    conn.query_row(
+        "SELECT concat_ws('|', call_id, seq, app_key, user_id, caller_id, caller_key, \
+         call_type, start_date, registered_at, portal_user_id, line_id, portal_number, \
+         external_call_id, created_lead, entities, events_from, events_to, events) \
+         FROM active_call WHERE events IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [],
+        |row| row.get(0),
+    )
+    .expect("a live call that keeps its events")
 }
 
 /// The national number of a book entry, reversed (what tier 3 indexes).

@@ -433,8 +433,7 @@ impl<S: CrmStore> Engine<S> {
             entities,
             created_lead: outcome.created_lead,
         };
-        tx.insert_active_call(&call)?;
-        queue_call_started(tx, &call, request.show, now)?;
+        insert_call_started(tx, &call, request.show, now)?;
         Ok(outcome)
     }
 
@@ -653,9 +652,9 @@ fn existing_entity(
     if exists { Ok(EntityRef { kind, id }) } else { Err(not_found()) }
 }
 
-/// `OnVoximplantCallInit` and `OnVoximplantCallStart` for a new call (contract D9), then,
-/// with `show`, the call card notification for the call's user; written in one go.
-fn queue_call_started(
+/// Stores a new call with `OnVoximplantCallInit` and `OnVoximplantCallStart` (contract D9),
+/// then, with `show`, the call card notification for the call's user; written in one go.
+fn insert_call_started(
     tx: &mut dyn StoreTx,
     call: &ActiveCall,
     show: bool,
@@ -677,7 +676,7 @@ fn queue_call_started(
     if let Some(card) = &card {
         events.push((event_names::CARD_SHOW, card));
     }
-    tx.push_events(&events, now)?;
+    tx.insert_active_call_with_events(call, &events, now)?;
     Ok(())
 }
 

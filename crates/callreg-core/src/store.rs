@@ -339,6 +339,19 @@ pub trait StoreTx {
     /// Stores a new active call. Its `CALL_ID` must be new and, when it has an
     /// `EXTERNAL_CALL_ID`, no active call of the same application may have the same one.
     fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()>;
+    /// Stores a new active call, as [`StoreTx::insert_active_call`], and appends its first
+    /// events, as [`StoreTx::push_events`]; returns their ids in order. A store may keep the
+    /// events with the call until they are claimed or deleted or the call is deleted: the
+    /// outbox methods must show them as if they had been appended.
+    fn insert_active_call_with_events(
+        &mut self,
+        call: &ActiveCall,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        self.insert_active_call(call)?;
+        self.push_events(events, at)
+    }
     /// The active call with this id.
     fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>>;
     /// The application's active call with this `EXTERNAL_CALL_ID`.

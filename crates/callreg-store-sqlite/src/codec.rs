@@ -6,6 +6,7 @@ use callreg_core::model::{CallEntity, Direction, ResultMark};
 use callreg_core::phone::PhoneKey;
 use callreg_core::types::{CallType, EntityRef, EntityType, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use std::borrow::Cow;
 
 /// The timestamp layout: RFC 3339 in UTC with exactly nine fractional digits. Fixed width
 /// for years 0000–9999, so text order is time order, and exact to the nanosecond.
@@ -232,6 +233,77 @@ pub(crate) fn result_mark_from_sql(name: &str) -> Result<ResultMark> {
         .ok_or_else(|| SqliteError::decode("result mark", name))
 }
 
+/// Events as `active_call.events`: per event, in order, `<length>:<name><length>:<data>`, each
+/// length that of the text after its `:` in bytes. Data that opens with the call's own
+/// `CALL_ID` member (`{"CALL_ID":"<call_id>"`, as every event a registration queues does) is
+/// stored without it, behind `+`; other data is stored as it is, behind `-` when it starts
+/// with either (no JSON text does).
+pub(crate) fn events_to_sql<'a>(
+    call_id: &str,
+    events: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(512);
+    for (name, data) in events {
+        let elided = data
+            .strip_prefix(CALL_ID_MEMBER)
+            .and_then(|rest| rest.strip_prefix(call_id))
+            .and_then(|rest| rest.strip_prefix('"'));
+        // Writing into a `String` cannot fail.
+        let _ = match elided {
+            Some(rest) => write!(text, "{}:{name}{}:+{rest}", name.len(), rest.len() + 1),
+            None if data.starts_with(['+', '-']) => {
+                write!(text, "{}:{name}{}:-{data}", name.len(), data.len() + 1)
+            }
+            None => write!(text, "{}:{name}{}:{data}", name.len(), data.len()),
+        };
+    }
+    text
+}
+
+/// What an event's data opens with before the call's `CALL_ID` (see [`events_to_sql`]).
+const CALL_ID_MEMBER: &str = "{\"CALL_ID\":\"";
+
+/// The `(name, data)` of each event of `active_call.events` of the call `call_id`, in order.
+pub(crate) fn events_from_sql<'a>(
+    text: &'a str,
+    call_id: &str,
+) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+    let bad = || SqliteError::decode("live call events", text);
+    let mut events = Vec::with_capacity(3);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut field = || -> Result<&'a str> {
+            let (length, after) = rest.split_once(':').ok_or_else(bad)?;
+            // Only the lengths `events_to_sql` writes: digits, no leading zero.
+            if !length.bytes().all(|b| b.is_ascii_digit())
+                || (length.len() > 1 && length.starts_with('0'))
+            {
+                return Err(bad());
+            }
+            let length: usize = length.parse().map_err(|_| bad())?;
+            let value = after.get(..length).ok_or_else(bad)?;
+            rest = &after[length..];
+            Ok(value)
+        };
+        let name = field()?;
+        let data = field()?;
+        let data = if let Some(tail) = data.strip_prefix('+') {
+            Cow::Owned(format!("{CALL_ID_MEMBER}{call_id}\"{tail}"))
+        } else if let Some(verbatim) = data.strip_prefix('-') {
+            // Only data starting with either is written behind `-`.
+            if !verbatim.starts_with(['+', '-']) {
+                return Err(bad());
+            }
+            Cow::Borrowed(verbatim)
+        } else {
+            Cow::Borrowed(data)
+        };
+        events.push((name, data));
+    }
+    Ok(events)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -289,6 +361,78 @@ mod tests {
                 );
             }
         }
+    }
+
+    proptest::proptest! {
+        /// Any names and data, colons and digits included, read back as they were written,
+        /// whether their data opens with the call's `CALL_ID` or not.
+        #[test]
+        fn live_call_events_round_trip(
+            call_id in "[a-z0-9.\"]{0,12}",
+            events in proptest::collection::vec(
+                (".{0,12}", proptest::prop_oneof![
+                    ".{0,40}",
+                    "[,}].{0,30}",
+                    "\\{\"CALL_ID\":\".{0,20}",
+                ]),
+                0..5,
+            ),
+        ) {
+            // Some data made to open with the call's own member.
+            let events: Vec<(String, String)> = events
+                .into_iter()
+                .map(|(name, data)| match data.chars().next() {
+                    Some(',' | '}') => (name, format!("{{\"CALL_ID\":\"{call_id}\"{data}")),
+                    _ => (name, data),
+                })
+                .collect();
+            let text =
+                events_to_sql(&call_id, events.iter().map(|(n, d)| (n.as_str(), d.as_str())));
+            let read: Vec<(String, String)> = events_from_sql(&text, &call_id)
+                .unwrap()
+                .into_iter()
+                .map(|(n, d)| (n.to_string(), d.into_owned()))
+                .collect();
+            proptest::prop_assert_eq!(read, events);
+        }
+
+        /// Any text reads as events or as an error, never a panic; what reads writes back the
+        /// same.
+        #[test]
+        fn live_call_events_read_from_any_text(text in "[0-9:a-z+{}\"\u{e9}-]{0,40}") {
+            if let Ok(events) = events_from_sql(&text, "c") {
+                let events: Vec<(&str, String)> =
+                    events.into_iter().map(|(n, d)| (n, d.into_owned())).collect();
+                let written = events_to_sql("c", events.iter().map(|(n, d)| (*n, d.as_str())));
+                proptest::prop_assert_eq!(written, text);
+            }
+        }
+    }
+
+    #[test]
+    fn live_call_events_store_the_call_id_member_once() {
+        let events = [
+            ("A", "{\"CALL_ID\":\"externalCall.1\",\"USER_ID\":\"1\"}"),
+            ("B", "{\"CALL_ID\":\"externalCall.2\"}"),
+            ("C", "{\"CALL_ID\":\"externalCall.1\"}"),
+        ];
+        let text = events_to_sql("externalCall.1", events);
+        assert_eq!(text, "1:A16:+,\"USER_ID\":\"1\"}1:B28:{\"CALL_ID\":\"externalCall.2\"}1:C2:+}");
+        let read = events_from_sql(&text, "externalCall.1").unwrap();
+        let read: Vec<(&str, &str)> = read.iter().map(|(n, d)| (*n, d.as_ref())).collect();
+        assert_eq!(read, events);
+    }
+
+    #[test]
+    fn live_call_events_refuse_a_length_past_the_text() {
+        assert!(events_from_sql("4:NAME9:{}", "c").is_err());
+        assert!(events_from_sql("4:NAME", "c").is_err());
+        assert!(events_from_sql("x:NAME2:{}", "c").is_err());
+        assert!(events_from_sql("04:NAME2:{}", "c").is_err());
+        // A length that would cut a character in two.
+        assert!(events_from_sql("1:\u{e9}2:{}", "c").is_err());
+        let read = events_from_sql("1:A2:{}0:0:", "c").unwrap();
+        assert_eq!(read, vec![("A", Cow::Borrowed("{}")), ("", Cow::Borrowed(""))]);
     }
 
     #[test]

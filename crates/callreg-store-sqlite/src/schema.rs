@@ -37,6 +37,10 @@ const MIGRATIONS: &[Migration] = &[
         backfill: Some(fill_telephony_code),
     },
     Migration { sql: include_str!("../migrations/0007_record_downloads.sql"), backfill: None },
+    Migration {
+        sql: include_str!("../migrations/0008_start_events_with_the_live_call.sql"),
+        backfill: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -118,11 +118,14 @@ pub(crate) const LIST_LINES: &str = "SELECT id, app_key, number, name, crm_auto_
 
 /// `?2` is `seq`, one more than the caller's latest live call's (from
 /// [`crate::live::LiveCalls::next_seq`], or [`NEXT_CALLER_SEQ`]). The row takes the next id,
-/// on the table's last page (one more than the largest).
+/// on the table's last page (one more than the largest). `?16` to `?18` are the events kept
+/// in the row (all three NULL for none): their first and last ids, and the events (see
+/// [`crate::codec::events_to_sql`]).
 pub(crate) const INSERT_ACTIVE_CALL: &str = "INSERT INTO active_call (call_id, seq, app_key, \
      user_id, caller_id, caller_key, call_type, start_date, registered_at, portal_user_id, \
-     line_id, portal_number, external_call_id, created_lead, entities) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+     line_id, portal_number, external_call_id, created_lead, entities, events_from, events_to, \
+     events) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 /// The `seq` of the caller's next live call, for a connection without the live-call maps
 /// (a scan of the live calls: see [`crate::live`]).
 pub(crate) const NEXT_CALLER_SEQ: &str =
@@ -161,14 +164,26 @@ pub(crate) const FIND_ACTIVE_CALLS_BY_CALLER: &str = concat!(
 pub(crate) const LIST_ACTIVE_CALLS: &str =
     concat!("SELECT ", active_call_columns!(), " FROM active_call ORDER BY registered_at, call_id");
 /// Deletes the live call in row `?1` if its `CALL_ID` is `?2`; returns what
-/// [`crate::live::LiveCalls`] holds of it.
+/// [`crate::live::LiveCalls`] holds of it, then the events kept in the row (as
+/// [`LIVE_CALL_EVENTS`] reads them).
 pub(crate) const DELETE_ACTIVE_CALL: &str = "DELETE FROM active_call \
      WHERE id = ?1 AND call_id = ?2 \
-     RETURNING call_id, seq, app_key, caller_key, external_call_id, id";
+     RETURNING call_id, seq, app_key, caller_key, external_call_id, id, \
+     id, events_from, events_to, events, registered_at, call_id";
 /// As [`DELETE_ACTIVE_CALL`], by `CALL_ID`, for a connection without the live-call maps (a
 /// scan of the live calls).
 pub(crate) const DELETE_ACTIVE_CALL_BY_CALL_ID: &str = "DELETE FROM active_call \
-     WHERE call_id = ?1 RETURNING call_id, seq, app_key, caller_key, external_call_id, id";
+     WHERE call_id = ?1 RETURNING call_id, seq, app_key, caller_key, external_call_id, id, \
+     id, events_from, events_to, events, registered_at, call_id";
+/// The live calls that keep events in their row, the oldest events first: the row, its events'
+/// first and last ids, the events, the time they were queued (the call's registration) and
+/// the call's `CALL_ID`. A scan of the live calls, which are only the calls in progress.
+pub(crate) const LIVE_CALL_EVENTS: &str = "SELECT id, events_from, events_to, events, \
+     registered_at, call_id FROM active_call WHERE events IS NOT NULL ORDER BY events_from \
+     LIMIT ?1";
+/// Forgets the events kept in live call row `?1` (they were deleted, or moved to `event`).
+pub(crate) const CLEAR_LIVE_CALL_EVENTS: &str = "UPDATE active_call \
+     SET events_from = NULL, events_to = NULL, events = NULL WHERE id = ?1";
 
 // ---- finished calls ----------------------------------------------------------------------
 
@@ -313,20 +328,16 @@ pub(crate) const SELECT_TRANSCRIPT_MESSAGES: &str = "SELECT side, start_time, st
 
 // ---- outbox -----------------------------------------------------------------------------------
 
-/// A new event's id: one more than any id in the outbox and than any id ever deleted from it
-/// (each a probe of the end of a rowid tree, or of `meta`'s key).
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO event (id, name, data, created_at) \
-     VALUES (max(coalesce((SELECT max(id) FROM event), 0), \
-                 coalesce((SELECT max(id) FROM event_claimed), 0), \
-                 coalesce((SELECT CAST(value AS INTEGER) FROM meta \
-                           WHERE key = 'event_id_high_water'), 0)) + 1, \
-             ?1, ?2, ?3)";
-/// The id the next event gets (see [`INSERT_EVENT`]).
+/// The id the next event gets: one more than any id in the outbox (in `event`,
+/// `event_claimed` and the live calls' rows) and than any id ever deleted from it. Each a
+/// probe of the end of a rowid tree or of `meta`'s key, but for the live calls (a scan of
+/// the calls in progress); the writer's session keeps the result.
 pub(crate) const NEXT_EVENT_ID: &str = "SELECT max(coalesce((SELECT max(id) FROM event), 0), \
      coalesce((SELECT max(id) FROM event_claimed), 0), \
+     coalesce((SELECT max(events_to) FROM active_call), 0), \
      coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_id_high_water'), 0)) \
      + 1";
-/// Inserts `count` events (2 to [`MAX_EVENTS_AT_ONCE`]) with the ids given: `?4k+1` to
+/// Inserts `count` events (1 to [`MAX_EVENTS_AT_ONCE`]) with the ids given: `?4k+1` to
 /// `?4k+4` are the `k`-th event's id, name, data and time (from 0).
 pub(crate) fn insert_events(count: usize) -> &'static str {
     static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -347,10 +358,12 @@ pub(crate) fn insert_events(count: usize) -> &'static str {
 }
 /// The most events [`insert_events`] writes in one statement.
 pub(crate) const MAX_EVENTS_AT_ONCE: usize = 4;
-/// Pending events, oldest first: the first rows of `event`, which holds nothing else.
+/// Pending events of `event`, which holds nothing else, oldest first (the live calls' rows
+/// hold the others: [`LIVE_CALL_EVENTS`]).
 pub(crate) const PENDING_EVENTS: &str =
     "SELECT id, name, data, created_at, NULL FROM event ORDER BY id LIMIT ?1";
-/// Every event of the outbox, pending or claimed (with its reader), oldest first.
+/// Every event of `event` and `event_claimed`, pending or claimed (with its reader), oldest
+/// first.
 pub(crate) const OUTBOX_EVENTS: &str = "SELECT id, name, data, created_at, NULL FROM event \
      UNION ALL SELECT id, name, data, created_at, process_id FROM event_claimed \
      ORDER BY id LIMIT ?1";
@@ -430,6 +443,8 @@ pub(crate) const ALL: &[&str] = &[
     LIST_ACTIVE_CALLS,
     DELETE_ACTIVE_CALL,
     DELETE_ACTIVE_CALL_BY_CALL_ID,
+    LIVE_CALL_EVENTS,
+    CLEAR_LIVE_CALL_EVENTS,
     INSERT_CALL_RECORD,
     SELECT_CALL_RECORD,
     UPDATE_CALL_RECORD,
@@ -462,7 +477,6 @@ pub(crate) const ALL: &[&str] = &[
     SELECT_TRANSCRIPT,
     INSERT_TRANSCRIPT_MESSAGE,
     SELECT_TRANSCRIPT_MESSAGES,
-    INSERT_EVENT,
     NEXT_EVENT_ID,
     PENDING_EVENTS,
     OUTBOX_EVENTS,
@@ -497,11 +511,12 @@ pub(crate) const APPEND_POINTS: &[&str] = &[
 /// Every statement that looks a record up by a key: each must be answered from an index
 /// (checked by a test with `EXPLAIN QUERY PLAN`). The `LIST_*` statements (except
 /// [`LIST_LINES`]) read whole tables on purpose and are not here, nor are [`PENDING_EVENTS`]
-/// and [`OUTBOX_EVENTS`], walks of the events' tables that stop at their limit, nor are the live-call
-/// statements that a writer answers from [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`,
-/// `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL`,
+/// and [`OUTBOX_EVENTS`], walks of the events' tables that stop at their limit, nor are the
+/// scans of the live calls: the statements that a writer answers from
+/// [`crate::live::LiveCalls`] (`LIVE_CALL_KEYS`, `NEXT_CALLER_SEQ`, `FIND_ACTIVE_CALL`,
 /// `FIND_ACTIVE_CALL_BY_EXTERNAL_ID`, `FIND_ACTIVE_CALLS_BY_CALLER`,
-/// `DELETE_ACTIVE_CALL_BY_CALL_ID`).
+/// `DELETE_ACTIVE_CALL_BY_CALL_ID`), [`LIVE_CALL_EVENTS`] and [`NEXT_EVENT_ID`] (which the
+/// writer's session keeps).
 #[cfg(test)]
 pub(crate) const LOOKUPS: &[&str] = &[
     SELECT_META,
@@ -547,7 +562,7 @@ pub(crate) const LOOKUPS: &[&str] = &[
     TAKE_UPLOAD,
     SELECT_TRANSCRIPT,
     SELECT_TRANSCRIPT_MESSAGES,
-    NEXT_EVENT_ID,
+    CLEAR_LIVE_CALL_EVENTS,
     CLAIM_PENDING_EVENT,
     DELETE_PENDING_EVENT,
     RECLAIM_EVENT,

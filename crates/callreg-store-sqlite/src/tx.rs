@@ -3,9 +3,9 @@
 use crate::Session;
 use crate::cache::{ReadCache, remember};
 use crate::codec::{
-    app_key, bool_to_sql, entities_to_sql, entity_type_to_sql, id_from_sql, int_to_sql, lookup_id,
-    optional_entity_to_sql, optional_id_to_sql, optional_key_to_sql, phone_key_to_sql,
-    timestamp_to_sql, user_from_sql,
+    app_key, bool_to_sql, entities_to_sql, entity_type_to_sql, events_from_sql, events_to_sql,
+    id_from_sql, int_to_sql, lookup_id, optional_entity_to_sql, optional_id_to_sql,
+    optional_key_to_sql, phone_key_to_sql, timestamp_from_sql, timestamp_to_sql, user_from_sql,
 };
 use crate::error::{Result, SqliteError};
 use crate::live::{LiveCalls, LiveChange, LiveKeys, LiveUndo};
@@ -25,6 +25,7 @@ use callreg_core::store::{ActivityFilter, CallRecordFilter, Page, StoreResult, S
 use callreg_core::types::{CallId, EntityRef, EntityRefs, EntityType, UserId};
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
+use std::borrow::Cow;
 use std::sync::MutexGuard;
 
 /// An open transaction. Holds the writer connection's lock for its whole life; `COMMIT` in
@@ -35,8 +36,13 @@ pub(crate) struct SqliteTx<'a> {
     /// fills the cache any more (see [`crate::cache`]).
     bypass_cache: bool,
     /// This transaction changed what the next event id is (it queued events, or set the
-    /// high-water mark of deleted ids): unless it commits, the session forgets that id.
+    /// high-water mark of deleted ids): unless it commits, the session goes back to
+    /// `next_event_id_before`.
     event_ids_changed: bool,
+    /// The next event id before this transaction changed it, when known (the database's,
+    /// as the transaction found it): what the session remembers after a rollback. Reading
+    /// it again would be a scan of the live calls (`NEXT_EVENT_ID`).
+    next_event_id_before: Option<i64>,
     /// What this transaction changed of the live calls, for their lookups in memory
     /// ([`crate::live`]): unless it commits, the changes are undone there.
     live: LiveUndo,
@@ -68,9 +74,11 @@ impl Drop for SqliteTx<'_> {
             }
         }
         // Not committed, whether rolled back here or by SQLite itself (a full disk, an I/O
-        // error): the ids its events took are free again, and the next event reads its own.
+        // error): the ids its events took are free again. After a failed COMMIT what the
+        // database holds is not certain: the next event reads its own id.
         if self.event_ids_changed && !self.committed {
-            self.set_next_event_id(None);
+            let before = if self.commit_attempted { None } else { self.next_event_id_before };
+            self.set_next_event_id(before);
         }
         if !self.committed
             && let Some(cache) = self.session.cache.as_mut()
@@ -142,6 +150,7 @@ impl<'a> SqliteTx<'a> {
             session,
             bypass_cache: false,
             event_ids_changed: false,
+            next_event_id_before: None,
             live: LiveUndo::default(),
             committed: false,
             commit_attempted: false,
@@ -183,11 +192,16 @@ impl<'a> SqliteTx<'a> {
     }
 
     /// The id the next event gets: remembered from this connection's last event, else read.
-    fn next_event_id(&self) -> Result<i64> {
-        match self.session.cache.as_ref().and_then(|cache| cache.next_event_id) {
-            Some(next) => Ok(next),
-            None => Ok(self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1)),
+    /// Read before this transaction changed it, it is also what a rollback goes back to.
+    fn next_event_id(&mut self) -> Result<i64> {
+        let next = match self.session.cache.as_ref().and_then(|cache| cache.next_event_id) {
+            Some(next) => next,
+            None => self.one(sql::NEXT_EVENT_ID, [], |row| row.get(0))?.unwrap_or(1),
+        };
+        if !self.event_ids_changed {
+            self.next_event_id_before = Some(next);
         }
+        Ok(next)
     }
 
     /// A statement of this transaction, from the statement cache. Refused once SQLite has
@@ -491,7 +505,13 @@ impl<'a> SqliteTx<'a> {
 
     // ---- active calls ---------------------------------------------------------------------
 
-    fn insert_active_call(&mut self, call: &ActiveCall) -> Result<()> {
+    /// Stores a live call, with the events `kept` in its row (their first and last ids, and
+    /// the events as `events_to_sql` writes them).
+    fn insert_active_call(
+        &mut self,
+        call: &ActiveCall,
+        kept: Option<(i64, i64, &str)>,
+    ) -> Result<()> {
         let app = app_key(call.app_id.as_ref());
         // `CALL_ID` is no key of the table (its rows are appended): the store keeps it unique.
         if self.active_call(call.call_id.as_str())?.is_some() {
@@ -532,6 +552,9 @@ impl<'a> SqliteTx<'a> {
                 call.external_call_id,
                 optional_id_to_sql("lead id", call.created_lead)?,
                 entities_to_sql(&call.entities)?,
+                kept.map(|(from, _, _)| from),
+                kept.map(|(_, to, _)| to),
+                kept.map(|(_, _, events)| events),
             ],
         )?;
         let keys = LiveKeys {
@@ -549,26 +572,52 @@ impl<'a> SqliteTx<'a> {
         Ok(())
     }
 
-    /// Deletes a live call; returns whether there was one.
+    /// Stores a live call and its first events, kept in its row when they were queued at its
+    /// registration (see `migrations/0008_start_events_with_the_live_call.sql`).
+    fn insert_active_call_with_events(
+        &mut self,
+        call: &ActiveCall,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<u64>> {
+        if events.is_empty() || at != call.registered_at {
+            self.insert_active_call(call, None)?;
+            return self.push_events(events, at);
+        }
+        let first = self.next_event_id()?;
+        self.event_ids_changed = true;
+        let last = i64::try_from(events.len() - 1)
+            .ok()
+            .and_then(|more| first.checked_add(more))
+            .ok_or_else(|| SqliteError::decode("event id", first))?;
+        let text = events_to_sql(
+            call.call_id.as_str(),
+            events.iter().map(|(name, json)| (*name, json.as_str())),
+        );
+        self.insert_active_call(call, Some((first, last, &text)))?;
+        self.set_next_event_id(last.checked_add(1));
+        (first..=last).map(|id| id_from_sql("event id", id)).collect()
+    }
+
+    /// Deletes a live call; returns whether there was one. The events kept in its row move
+    /// to `event`.
     fn delete_active_call(&mut self, call_id: &CallId) -> Result<bool> {
         // The call's bindings are in its row.
         self.live.changed = true;
+        let read = |row: &Row<'_>| Ok((LiveKeys::from_row(row)?, KeptEvents::read(row, 6)?));
         let deleted = match self.live_calls()? {
             Some(live) => match live.row_of(call_id.as_str()) {
-                Some(row) => self.one(
-                    sql::DELETE_ACTIVE_CALL,
-                    params![row, call_id.as_str()],
-                    LiveKeys::from_row,
-                )?,
+                Some(row) => {
+                    self.one(sql::DELETE_ACTIVE_CALL, params![row, call_id.as_str()], read)?
+                }
                 None => None,
             },
-            None => self.one(
-                sql::DELETE_ACTIVE_CALL_BY_CALL_ID,
-                [call_id.as_str()],
-                LiveKeys::from_row,
-            )?,
+            None => self.one(sql::DELETE_ACTIVE_CALL_BY_CALL_ID, [call_id.as_str()], read)?,
         };
-        let Some(keys) = deleted else { return Ok(false) };
+        let Some((keys, kept)) = deleted else { return Ok(false) };
+        if let Some(kept) = kept {
+            self.insert_kept_events(&kept)?;
+        }
         if let Some(live) = self.session.cache.as_mut().and_then(|cache| cache.live.as_mut()) {
             live.remove(&keys);
             self.live.applied.push(LiveChange::Removed(keys));
@@ -913,48 +962,102 @@ impl<'a> SqliteTx<'a> {
 
     /// Appends an event whose data is JSON text already.
     fn push_json(&mut self, name: &str, data: &str, at: DateTime<Utc>) -> Result<u64> {
-        self.event_ids_changed = true;
-        let id = self.insert(sql::INSERT_EVENT, params![name, data, timestamp_to_sql(&at)])?;
-        self.set_next_event_id(id.checked_add(1));
-        id_from_sql("event id", id)
+        let ids = self.append_events(&[(name, data)], &timestamp_to_sql(&at))?;
+        ids.first().copied().ok_or_else(|| SqliteError::decode("event id", "none"))
     }
 
-    /// One statement whatever the number of events (up to `MAX_EVENTS_AT_ONCE`), and one
-    /// more to read their first id when the connection does not know it.
     fn push_events(
         &mut self,
         events: &[(&str, &EventJson)],
         at: DateTime<Utc>,
     ) -> Result<Vec<u64>> {
-        match events.len() {
-            0 => return Ok(Vec::new()),
-            2..=sql::MAX_EVENTS_AT_ONCE => {}
-            _ => {
-                let push =
-                    |(name, json): &(&str, &EventJson)| self.push_json(name, json.as_str(), at);
-                return events.iter().map(push).collect();
-            }
+        let events: Vec<(&str, &str)> =
+            events.iter().map(|(name, json)| (*name, json.as_str())).collect();
+        self.append_events(&events, &timestamp_to_sql(&at))
+    }
+
+    /// Appends events, `(name, data as JSON text)`, created `at`; returns their ids. The ids
+    /// are the session's next (read once, then kept), so that the statements need not
+    /// compute them.
+    fn append_events(&mut self, events: &[(&str, &str)], at: &str) -> Result<Vec<u64>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        self.event_ids_changed = true;
         let first = self.next_event_id()?;
-        let ids: Vec<i64> = (first..).take(events.len()).collect();
-        let texts: Vec<&str> = events.iter().map(|(_, json)| json.as_str()).collect();
-        let at = timestamp_to_sql(&at);
-        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 * events.len());
-        for ((id, (name, _)), text) in ids.iter().zip(events).zip(&texts) {
-            values.extend([id as &dyn rusqlite::ToSql, name, text, &at]);
-        }
-        let inserted = self.execute(sql::insert_events(events.len()), values.as_slice());
-        if let Err(error) = inserted {
+        self.event_ids_changed = true;
+        if let Err(error) = self.insert_events(first, events, at) {
             self.set_next_event_id(None);
             return Err(error);
         }
-        self.set_next_event_id(first.checked_add(ids.len() as i64));
+        let ids: Vec<i64> = (first..).take(events.len()).collect();
+        self.set_next_event_id(ids.last().and_then(|last| last.checked_add(1)));
         ids.into_iter().map(|id| id_from_sql("event id", id)).collect()
     }
 
+    /// Inserts events into `event` with the ids from `first` on: one statement per
+    /// `MAX_EVENTS_AT_ONCE` events.
+    fn insert_events(&self, first: i64, events: &[(&str, &str)], at: &str) -> Result<()> {
+        let mut id = first;
+        for chunk in events.chunks(sql::MAX_EVENTS_AT_ONCE) {
+            let ids: Vec<i64> = (id..).take(chunk.len()).collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(4 * chunk.len());
+            for (id, (name, data)) in ids.iter().zip(chunk) {
+                values.extend([id as &dyn rusqlite::ToSql, name, data, &at]);
+            }
+            self.execute(sql::insert_events(chunk.len()), values.as_slice())?;
+            id = ids.last().and_then(|last| last.checked_add(1)).unwrap_or(i64::MAX);
+        }
+        Ok(())
+    }
+
+    /// Moves the events kept in a live call's row to `event`, their ids kept. (The row still
+    /// holds them: the caller clears it or has deleted it.)
+    fn insert_kept_events(&self, kept: &KeptEvents) -> Result<()> {
+        let events = kept.events()?;
+        let events: Vec<(&str, &str)> =
+            events.iter().map(|(_, name, data)| (*name, data.as_ref())).collect();
+        self.insert_events(kept.from, &events, &kept.at)
+    }
+
+    /// The live calls' rows that keep events, oldest events first, at most `limit` rows.
+    fn kept_events(&self, limit: i64) -> Result<Vec<KeptEvents>> {
+        let rows = self.all(sql::LIVE_CALL_EVENTS, [limit], |row| KeptEvents::read(row, 0))?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    /// The live calls' rows that keep any of the events `sorted` (ids in ascending order).
+    fn kept_events_among(&self, sorted: &[i64]) -> Result<Vec<KeptEvents>> {
+        if sorted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows = self.kept_events(i64::MAX)?;
+        rows.retain(|kept| {
+            let from = sorted.partition_point(|id| *id < kept.from);
+            sorted.get(from).is_some_and(|id| *id <= kept.to)
+        });
+        Ok(rows)
+    }
+
+    /// Up to `limit` events of the live calls' rows, oldest first.
+    fn kept_outbox_events(&self, limit: i64) -> Result<Vec<OutboxEvent>> {
+        let mut events = Vec::new();
+        for kept in self.kept_events(limit)? {
+            events.extend(kept.outbox_events()?);
+        }
+        events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(events)
+    }
+
     fn claim_events(&self, ids: &[u64], process_id: &str) -> Result<()> {
-        for id in ids.iter().filter_map(|id| lookup_id(*id)) {
+        let mut wanted: Vec<i64> = ids.iter().filter_map(|id| lookup_id(*id)).collect();
+        wanted.sort_unstable();
+        // A claimed event is a row of `event_claimed`: the claimed live call's events move
+        // to `event` first, all of them.
+        for kept in self.kept_events_among(&wanted)? {
+            self.insert_kept_events(&kept)?;
+            self.execute(sql::CLEAR_LIVE_CALL_EVENTS, [kept.row])?;
+        }
+        for id in wanted {
             if self.execute(sql::CLAIM_PENDING_EVENT, params![id, process_id])? > 0 {
                 self.execute(sql::DELETE_PENDING_EVENT, [id])?;
             } else {
@@ -965,9 +1068,23 @@ impl<'a> SqliteTx<'a> {
     }
 
     fn delete_events(&self, ids: &[u64]) -> Result<usize> {
+        let mut wanted: Vec<i64> = ids.iter().filter_map(|id| lookup_id(*id)).collect();
+        wanted.sort_unstable();
         let mut removed = 0;
         let mut highest = None;
-        for id in ids.iter().filter_map(|id| lookup_id(*id)) {
+        for kept in self.kept_events_among(&wanted)? {
+            let events = kept.events()?;
+            if events.iter().all(|(id, _, _)| wanted.binary_search(id).is_ok()) {
+                // All of the row's events go: the row forgets them.
+                removed += events.len();
+                highest = highest.max(Some(kept.to));
+            } else {
+                // Some stay: they move to `event`, where the ones that go are deleted below.
+                self.insert_kept_events(&kept)?;
+            }
+            self.execute(sql::CLEAR_LIVE_CALL_EVENTS, [kept.row])?;
+        }
+        for id in wanted {
             let gone = self.execute(sql::DELETE_PENDING_EVENT, [id])?
                 + self.execute(sql::DELETE_CLAIMED_EVENT, [id])?;
             if gone > 0 {
@@ -998,8 +1115,9 @@ impl StoreTx for SqliteTx<'_> {
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
         if key == EVENT_ID_HIGH_WATER {
-            // The next event id depends on it.
+            // The next event id depends on it: read again, also after a rollback.
             self.event_ids_changed = true;
+            self.next_event_id_before = None;
             self.set_next_event_id(None);
         }
         self.execute(sql::UPSERT_META, [key, value])?;
@@ -1224,7 +1342,16 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_active_call(&mut self, call: &ActiveCall) -> StoreResult<()> {
-        Ok(SqliteTx::insert_active_call(self, call)?)
+        Ok(SqliteTx::insert_active_call(self, call, None)?)
+    }
+
+    fn insert_active_call_with_events(
+        &mut self,
+        call: &ActiveCall,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        Ok(SqliteTx::insert_active_call_with_events(self, call, events, at)?)
     }
 
     fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
@@ -1406,12 +1533,14 @@ impl StoreTx for SqliteTx<'_> {
 
     fn pending_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self.all(sql::PENDING_EVENTS, [limit], rows::event)?)
+        let stored = self.all(sql::PENDING_EVENTS, [limit], rows::event)?;
+        Ok(oldest_first(stored, self.kept_outbox_events(limit)?, limit))
     }
 
     fn outbox_events(&mut self, limit: usize) -> StoreResult<Vec<OutboxEvent>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(self.all(sql::OUTBOX_EVENTS, [limit], rows::event)?)
+        let stored = self.all(sql::OUTBOX_EVENTS, [limit], rows::event)?;
+        Ok(oldest_first(stored, self.kept_outbox_events(limit)?, limit))
     }
 
     fn claim_events(&mut self, ids: &[u64], process_id: &str) -> StoreResult<()> {
@@ -1425,4 +1554,82 @@ impl StoreTx for SqliteTx<'_> {
     fn delete_events(&mut self, ids: &[u64]) -> StoreResult<usize> {
         Ok(SqliteTx::delete_events(self, ids)?)
     }
+}
+
+/// The events a live call's row keeps (see
+/// `migrations/0008_start_events_with_the_live_call.sql`).
+#[derive(Debug)]
+struct KeptEvents {
+    /// The live call's row.
+    row: i64,
+    /// The first event's id.
+    from: i64,
+    /// The last event's id.
+    to: i64,
+    /// The events, as `events_to_sql` writes them.
+    text: String,
+    /// When they were queued (the call's registration), as stored.
+    at: String,
+    /// The call's `CALL_ID`.
+    call_id: String,
+}
+
+impl KeptEvents {
+    /// Columns `first` to `first + 5` of a row: the row's id, `events_from`, `events_to`,
+    /// `events`, `registered_at`, `call_id`; `None` when the row keeps no events.
+    fn read(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<KeptEvents>> {
+        let Some(text) = row.get::<_, Option<String>>(first + 3)? else { return Ok(None) };
+        Ok(Some(KeptEvents {
+            row: row.get(first)?,
+            from: row.get(first + 1)?,
+            to: row.get(first + 2)?,
+            text,
+            at: row.get(first + 4)?,
+            call_id: row.get(first + 5)?,
+        }))
+    }
+
+    /// Each event's id, name and data (JSON text), in order; refused unless there is one per
+    /// id of the row's range.
+    fn events(&self) -> Result<Vec<(i64, &str, Cow<'_, str>)>> {
+        let events = events_from_sql(&self.text, &self.call_id)?;
+        let count = i64::try_from(events.len()).ok();
+        if events.is_empty() || self.to.checked_sub(self.from) != count.map(|n| n - 1) {
+            return Err(SqliteError::decode("live call events", &self.text));
+        }
+        Ok((self.from..).zip(events).map(|(id, (name, data))| (id, name, data)).collect())
+    }
+
+    /// The events as the outbox shows them.
+    fn outbox_events(&self) -> Result<Vec<OutboxEvent>> {
+        let created_at = timestamp_from_sql(&self.at)?;
+        self.events()?
+            .into_iter()
+            .map(|(id, name, data)| {
+                Ok(OutboxEvent {
+                    id: id_from_sql("event id", id)?,
+                    name: name.to_string(),
+                    data: serde_json::from_str::<EventData>(&data)
+                        .map_err(|_| SqliteError::decode("event data", &data))?,
+                    created_at,
+                    process_id: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The events of the outbox's tables and of the live calls' rows (each oldest first), merged,
+/// the first `limit` of them.
+fn oldest_first(
+    mut stored: Vec<OutboxEvent>,
+    kept: Vec<OutboxEvent>,
+    limit: i64,
+) -> Vec<OutboxEvent> {
+    if !kept.is_empty() {
+        stored.extend(kept);
+        stored.sort_by_key(|event| event.id);
+        stored.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    stored
 }

@@ -385,6 +385,11 @@ impl<S: CrmStore> Side<S> {
         out += &format!("activities: {:?}\n", e.activities().unwrap());
         out += &format!("missed: {:?}\n", e.missed_calls().unwrap());
         out += &format!("events: {:?}\n", e.pending_events(usize::MAX).unwrap());
+        // Claimed events too (their readers' process ids are random: whether claimed).
+        let outbox = e.read(|tx| tx.outbox_events(usize::MAX)).unwrap();
+        let outbox: Vec<_> =
+            outbox.iter().map(|e| (e.id, &e.name, &e.data, e.process_id.is_some())).collect();
+        out += &format!("outbox: {outbox:?}\n");
         out += &format!(
             "numbers: {:?}\n",
             (0..6).map(|n| e.entities_with_number(&number((n, 0))).unwrap()).collect::<Vec<_>>()

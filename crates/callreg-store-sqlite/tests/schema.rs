@@ -190,16 +190,17 @@ fn a_store_in_memory_works_like_a_file() {
 }
 
 /// The SQL of migrations 1 to 6, in order.
-const OLD_MIGRATIONS: [&str; 6] = [
+const OLD_MIGRATIONS: [&str; 7] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_national_suffix.sql"),
     include_str!("../migrations/0003_compact_calls_and_outbox.sql"),
     include_str!("../migrations/0004_bitrix_code.sql"),
     include_str!("../migrations/0005_live_call_lookups_in_memory.sql"),
     include_str!("../migrations/0006_appended_live_calls_and_telephony_codes.sql"),
+    include_str!("../migrations/0007_record_downloads.sql"),
 ];
 
-/// A new database at `path` as an older build left it: the schema of `version` (1 to 6) and
+/// A new database at `path` as an older build left it: the schema of `version` (1 to 7) and
 /// `rows`, inserted by SQL, with no backfill of what later versions compute.
 fn old_database(path: &Path, version: usize, rows: &str) {
     let conn = Connection::open(path).unwrap();
@@ -249,7 +250,7 @@ fn version_one_databases_get_the_suffix_index_filled_in() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     let conn = Connection::open(&path).unwrap();
     let revs: Vec<Option<String>> = conn
         .prepare("SELECT national_rev FROM crm_phone ORDER BY position")

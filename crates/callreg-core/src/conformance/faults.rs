@@ -258,6 +258,18 @@ impl StoreTx for FailingTx<'_> {
         self.inner.insert_active_call(call)
     }
 
+    fn insert_active_call_with_events(
+        &mut self,
+        call: &ActiveCall,
+        events: &[(&str, &EventJson)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<u64>> {
+        // The two writes the call and its events are, as the trait's default makes them.
+        self.count_write("insert_active_call")?;
+        self.count_write("push_events")?;
+        self.inner.insert_active_call_with_events(call, events, at)
+    }
+
     fn active_call(&mut self, call_id: &CallId) -> StoreResult<Option<ActiveCall>> {
         self.inner.active_call(call_id)
     }

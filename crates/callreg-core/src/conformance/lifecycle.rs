@@ -1,7 +1,7 @@
 //! Conformance cases of the rest of a call's life: finish, show/hide, searchCrmEntities,
 //! external lines and the offline-events outbox.
 
-use super::kit::{Portal, assert_refused, start_time};
+use super::kit::{Portal, assert_refused, sample_active_call, start_time};
 use crate::Auth;
 use crate::engine::NewUser;
 use crate::finish::{FinishRequest, NO_ENTITY_FOR_ACTIVITY};
@@ -39,6 +39,7 @@ macro_rules! __conformance_lifecycle_cases {
             offline_events_are_taken_and_cleared,
             offline_events_are_taken_again_by_their_process,
             event_ids_are_never_reused,
+            events_stored_with_a_live_call_read_as_appended,
             building_an_engine_leaves_no_trace,
         ]);
     };
@@ -700,6 +701,124 @@ pub fn event_ids_are_never_reused<S: CrmStore>(store: S) {
     tx.commit().expect("committed");
     assert!(again[0] > ids[2] && again[1] == again[0] + 1, "{again:?} after {ids:?}");
     let _ = a;
+}
+
+/// Events stored with a new live call (`insert_active_call_with_events`, which a store may
+/// keep in the call's row) read as if appended: in id order among the other events, listed
+/// up to a limit, claimed and deleted one by one, kept when the call ends, and their ids
+/// never given again; a rolled-back call takes its events with it.
+pub fn events_stored_with_a_live_call_read_as_appended<S: CrmStore>(store: S) {
+    let portal = Portal::new(store);
+    portal.clear_events();
+    let engine = &portal.engine;
+    let json = |call: &str, k: &str| {
+        crate::model::EventJson::object().text("CALL_ID", call).text("K", k).null("N").finish()
+    };
+    let (a, b, c) = (
+        sample_active_call("externalCall.a.1"),
+        sample_active_call("externalCall.b.1"),
+        sample_active_call("externalCall.c.1"),
+    );
+    let later = start_time() + Duration::seconds(1);
+    let (p, a1, a2, a3, m, b1, b2, c1) = (
+        json("none", "p"),
+        json("externalCall.a.1", "a1"),
+        // Data that does not start with the call's own id.
+        crate::model::EventJson::object()
+            .text("K", "a2")
+            .text("CALL_ID", "externalCall.a.1")
+            .finish(),
+        json("externalCall.b.1", "a3"),
+        json("none", "m"),
+        json("externalCall.b.1", "b1"),
+        json("externalCall.b.1", "b2"),
+        json("externalCall.c.1", "c1"),
+    );
+    let mut tx = engine.store().begin().expect("transaction");
+    let first = tx.push_events(&[("P", &p)], start_time()).expect("pushed");
+    let a_ids = tx
+        .insert_active_call_with_events(&a, &[("A1", &a1), ("A2", &a2), ("A3", &a3)], start_time())
+        .expect("stored");
+    let m_id = tx.push_event("M", &m.to_data(), start_time()).expect("pushed");
+    let b_ids = tx
+        .insert_active_call_with_events(&b, &[("B1", &b1), ("B2", &b2)], start_time())
+        .expect("stored");
+    // Queued at another time than the call's registration.
+    let c_ids = tx.insert_active_call_with_events(&c, &[("C1", &c1)], later).expect("stored");
+    tx.commit().expect("committed");
+    let p_id = first[0];
+    assert_eq!(a_ids, vec![p_id + 1, p_id + 2, p_id + 3]);
+    assert_eq!(
+        (m_id, b_ids.clone(), c_ids.clone()),
+        (p_id + 4, vec![p_id + 5, p_id + 6], vec![p_id + 7])
+    );
+    let names = |events: &[crate::model::OutboxEvent]| -> Vec<(u64, String)> {
+        events.iter().map(|e| (e.id, e.name.clone())).collect()
+    };
+    let all: Vec<(u64, String)> = ["P", "A1", "A2", "A3", "M", "B1", "B2", "C1"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (p_id + i as u64, name.to_string()))
+        .collect();
+    let events = portal.events();
+    assert_eq!(names(&events), all);
+    for (event, data) in events.iter().zip([&p, &a1, &a2, &a3, &m, &b1, &b2, &c1]) {
+        assert_eq!(event.data, data.to_data(), "{}", event.name);
+        let at = if event.name == "C1" { later } else { start_time() };
+        assert_eq!((event.created_at, event.process_id.as_deref()), (at, None), "{}", event.name);
+    }
+    let mut tx = engine.store().begin().expect("transaction");
+    assert_eq!(names(&tx.pending_events(2).expect("listed")), all[..2]);
+    assert_eq!(names(&tx.outbox_events(3).expect("listed")), all[..3]);
+    // One of a call's events claimed: the others stay pending.
+    tx.claim_events(&[a_ids[1]], "reader").expect("claimed");
+    tx.commit().expect("committed");
+    let mut tx = engine.store().begin().expect("transaction");
+    assert_eq!(names(&tx.claimed_events("reader").expect("listed")), [all[2].clone()]);
+    let pending = tx.pending_events(100).expect("listed");
+    let expected: Vec<(u64, String)> =
+        all.iter().filter(|(id, _)| *id != a_ids[1]).cloned().collect();
+    assert_eq!(names(&pending), expected);
+    let outbox = tx.outbox_events(100).expect("listed");
+    assert_eq!(names(&outbox), all);
+    assert_eq!(outbox[2].process_id.as_deref(), Some("reader"));
+    assert_eq!(outbox[2].data, a2.to_data());
+    // One of a call's events and all of another's deleted; an unknown id ignored.
+    let deleted = tx.delete_events(&[a_ids[0], b_ids[1], b_ids[0], p_id + 1000]).expect("deleted");
+    assert_eq!(deleted, 3);
+    tx.commit().expect("committed");
+    let left = |events: Vec<crate::model::OutboxEvent>| -> Vec<String> {
+        events.into_iter().map(|e| e.name).collect()
+    };
+    assert_eq!(left(portal.events()), ["P", "A3", "M", "C1"]);
+    // The calls end: their events stay.
+    let mut tx = engine.store().begin().expect("transaction");
+    for call in [&a, &b, &c] {
+        assert!(tx.delete_active_call(&call.call_id).expect("deleted"), "{:?}", call.call_id);
+    }
+    tx.commit().expect("committed");
+    assert_eq!(left(portal.events()), ["P", "A3", "M", "C1"]);
+    let mut tx = engine.store().begin().expect("transaction");
+    assert_eq!(left(tx.claimed_events("reader").expect("listed")), ["A2"]);
+    assert_eq!(tx.delete_events(&[a_ids[1], a_ids[2]]).expect("deleted"), 2);
+    tx.commit().expect("committed");
+    // A call and its events rolled back: neither stays.
+    let mut tx = engine.store().begin().expect("transaction");
+    let d = sample_active_call("externalCall.d.1");
+    let d_ids =
+        tx.insert_active_call_with_events(&d, &[("D1", &a1)], start_time()).expect("stored");
+    assert_eq!(d_ids, vec![p_id + 8], "after every id given");
+    drop(tx);
+    assert_eq!(left(portal.events()), ["P", "M", "C1"]);
+    assert!(engine.active_calls().expect("readable").is_empty());
+    // No id given twice, whatever was deleted.
+    let mut tx = engine.store().begin().expect("transaction");
+    let e = sample_active_call("externalCall.e.1");
+    let e_ids =
+        tx.insert_active_call_with_events(&e, &[("E1", &a1)], start_time()).expect("stored");
+    tx.commit().expect("committed");
+    assert!(e_ids[0] > c_ids[0], "{e_ids:?}");
+    assert_eq!(left(portal.events()), ["P", "M", "C1", "E1"]);
 }
 
 /// Building an engine rehearses registrations (a lead created, a contact with a deal, three
