@@ -52,7 +52,13 @@
 //!   them), and the id the next outbox event gets. At the start of every transaction the
 //!   cache is checked against SQLite's `PRAGMA data_version`, which changes when any other
 //!   connection has committed, so another store's writes are seen at once; the store's own
-//!   writes to those tables empty it, and a rolled-back transaction forgets the next id.
+//!   writes to those tables empty it, and a rolled-back transaction goes back to the next id
+//!   it found (read again after a failed `COMMIT`, whose outcome is not certain).
+//! * The events a registration queues are written in its live call's row (schema 8), not
+//!   appended to the outbox's table: one row, and so one page, per registration. The outbox's
+//!   listings merge them in by id; claiming one moves all of the call's events to the outbox's
+//!   table, deleting all of them clears them from the row, and they move there when the
+//!   call ends.
 //! * It also keeps the live calls' lookups by `EXTERNAL_CALL_ID` and by caller, which the
 //!   dedup of every registration asks, in memory instead of SQL indexes (schema 5): an index
 //!   would be one more page written by every registration and every finish. So is a live
