@@ -211,7 +211,7 @@ fn old_database(path: &Path, version: usize, rows: &str) {
     conn.execute_batch(rows).unwrap();
 }
 
-/// [`old_database`] of `version` (4 or 5, whose `active_call` has these columns) holding the
+/// [`old_database`] of `version` (4 to 7, whose `active_call` has these columns) holding the
 /// live calls of `rows`, each a parenthesized list of the columns' SQL values.
 fn old_database_with_live_calls(path: &Path, version: usize, rows: &[String]) {
     let insert = format!(
@@ -601,4 +601,54 @@ fn version_six_databases_get_the_record_download_queue() {
     drop(tx);
     drop(store);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
+}
+
+/// A database of version 7 keeps its live calls and pending events; a new registration keeps
+/// its events in its live call's row, after the old ids.
+#[test]
+fn version_seven_databases_keep_their_live_calls_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    let at = "'2026-03-10T08:00:00.123456789Z'";
+    old_database_with_live_calls(
+        &path,
+        7,
+        &[format!(
+            "('externalCall.old.1', 1, '', 1, '112', '=112', 2, {at}, {at}, NULL, NULL, \
+             'REST_APP:', NULL, NULL, '')"
+        )],
+    );
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(&format!(
+        "INSERT INTO event (id, name, data, created_at) VALUES (5, 'OLD', '{{}}', {at})"
+    ))
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let ids = |store: &SqliteStore| -> Vec<u64> {
+        let mut tx = store.begin().unwrap();
+        tx.pending_events(10).unwrap().iter().map(|e| e.id).collect()
+    };
+    assert_eq!(ids(&store), vec![5]);
+    let call = sample_call("externalCall.new.1");
+    let data = callreg_core::model::EventJson::object().text("CALL_ID", "x").finish();
+    let mut tx = store.begin().unwrap();
+    let new = tx
+        .insert_active_call_with_events(&call, &[("A", &data), ("B", &data)], call.registered_at)
+        .unwrap();
+    assert_eq!(new, vec![6, 7]);
+    assert!(tx.delete_active_call(&CallId::new("externalCall.old.1")).unwrap());
+    tx.commit().unwrap();
+    assert_eq!(ids(&store), vec![5, 6, 7]);
+    drop(store);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let conn = Connection::open(&path).unwrap();
+    let kept: (String, i64, i64) = conn
+        .query_row("SELECT call_id, events_from, events_to FROM active_call", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(kept, ("externalCall.new.1".into(), 6, 7));
+    let stored: i64 = conn.query_row("SELECT count(*) FROM event", [], |row| row.get(0)).unwrap();
+    assert_eq!(stored, 1, "only the old event is in `event`");
 }
